@@ -1,0 +1,241 @@
+/*
+ * postern.c - the "postern" command: start, stop, reload, status, check and
+ * start-fg, as Postfix's "postfix" command does them.
+ *
+ * It never needs the daemons to report a configuration error: "check" and
+ * "start" validate main.cf, master.cf, the accounts and the programs first,
+ * and print one line naming the file and line of the first problem.
+ */
+#include "sys_defs.h"
+#include <sysexits.h>
+#include "mail_params.h"
+#include "master_cf.h"
+#include "mynetworks.h"
+#include "queue.h"
+#include "resolve.h"
+#include "dns.h"
+#include "iostuff.h"
+#include "mymalloc.h"
+#include "msg.h"
+#include "strutil.h"
+
+#define STOP_WAIT_SECS 30
+
+static const char *config_dir;
+
+static NORETURN void usage(int status)
+{
+    FILE *fp = status == 0 ? stdout : stderr;
+
+    fprintf(fp, "usage: postern [-c config_dir] [-v] command\n"
+                "commands:\n"
+                "  start      start the mail system in the background\n"
+                "  start-fg   run the mail system in the foreground, logging to stderr too\n"
+                "  stop       stop the mail system\n"
+                "  reload     re-read main.cf and master.cf\n"
+                "  status     tell whether the mail system is running\n"
+                "  check      check the configuration and exit\n");
+    exit(status);
+}
+
+static NORETURN void fail(int status, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+static void fail(int status, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    msg_fatal_status(status);
+    msg_fatal("%s", text);
+}
+
+/* The pid of a running master, or 0. */
+static pid_t master_running(void)
+{
+    char path[PATH_MAX], text[32] = "", *end;
+    long long pid;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s/master.pid", var_queue_dir, QUEUE_PID);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK) {
+        close_quietly(fd);
+        return 0; /* nobody holds the lock: master is not running */
+    }
+    if (read_full(fd, text, sizeof(text) - 1) < 0)
+        text[0] = 0;
+    close_quietly(fd);
+    errno = 0;
+    pid = strtoll(text, &end, 10); /* "%10ld\n": leading blanks are skipped */
+    if (errno || end == text || (*end != '\n' && *end != 0) || pid <= 0 || pid > INT_MAX)
+        return 0;
+    return (pid_t)pid;
+}
+
+static bool program_ok(const char *name, char **why)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/%s", var_daemon_dir, name);
+    if (access(path, X_OK) < 0) {
+        *why = xasprintf("%s: %s", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Everything "check" and "start" verify; exits with one line on a problem. */
+static void check_config(void)
+{
+    struct master_ent *ents;
+    char *err, *path;
+    const char *why;
+    size_t n, i;
+
+    if (mail_conf_load(config_dir, NULL, &err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    path = xasprintf("%s/master.cf", mail_conf_dir(config_dir));
+    if (master_cf_read(path, (int)var_default_process_limit, &ents, &n, &err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    free(path);
+    for (i = 0; i < n; i++) {
+        for (char **ov = ents[i].overrides; *ov; ov++) {
+            char *one[2] = {*ov, NULL};
+
+            if (mail_conf_load(config_dir, one, &err) < 0)
+                fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
+        }
+        if (!program_ok(ents[i].command, &err))
+            fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
+    }
+    if (!program_ok("master", &err))
+        fail(EX_CONFIG, "daemon_directory: %s", err);
+    master_cf_free(ents, n);
+    if (mail_conf_load(config_dir, NULL, &err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    if (mail_owner_lookup(&err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    if (getgrnam(var_setgid_group) == NULL)
+        fail(EX_CONFIG, "setgid_group: unknown group \"%s\"", var_setgid_group);
+    if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    if (*var_dns_resolver_conf && dns_init(var_dns_resolver_conf, &why) < 0)
+        fail(EX_CONFIG, "dns_resolver_conf %s: %s", var_dns_resolver_conf, why);
+    if (*var_home_mailbox == 0 || var_home_mailbox[strlen(var_home_mailbox) - 1] != '/')
+        msg_warn("home_mailbox = \"%s\": only Maildir delivery (a value ending in \"/\") is "
+                 "available; local mail will be deferred", var_home_mailbox);
+}
+
+static void exec_master(bool foreground)
+{
+    char path[PATH_MAX];
+    char *argv[6];
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/master", var_daemon_dir);
+    argv[n++] = path;
+    argv[n++] = "-c";
+    argv[n++] = (char *)mail_conf_dir(config_dir);
+    if (foreground)
+        argv[n++] = "-f";
+    argv[n] = NULL;
+    execv(path, argv);
+    fail(EX_OSERR, "exec %s: %m", path);
+}
+
+static void need_root(const char *command)
+{
+    if (geteuid() != 0)
+        fail(EX_NOPERM, "the %s command requires root privileges", command);
+}
+
+static int cmd_stop(void)
+{
+    pid_t pid = master_running();
+    int i;
+
+    if (pid == 0)
+        fail(EX_UNAVAILABLE, "the Postern mail system is not running");
+    msg_info("stopping the Postern mail system");
+    if (kill(pid, SIGTERM) < 0)
+        fail(EX_OSERR, "kill %ld: %m", (long)pid);
+    for (i = 0; i < STOP_WAIT_SECS * 10; i++) {
+        if (master_running() == 0)
+            return 0;
+        usleep(100000);
+    }
+    fail(EX_TEMPFAIL, "the Postern mail system did not stop within %d seconds", STOP_WAIT_SECS);
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd;
+    pid_t pid;
+    int c;
+
+    msg_init("postern");
+    msg_syslog(false);
+    msg_stderr(true, false);
+    msg_fatal_status(EX_SOFTWARE);
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        usage(0);
+    while ((c = getopt(argc, argv, "c:v")) != -1) {
+        switch (c) {
+        case 'c':
+            config_dir = optarg;
+            break;
+        case 'v':
+            msg_verbose++;
+            break;
+        default:
+            usage(EX_USAGE);
+        }
+    }
+    if (optind != argc - 1)
+        usage(EX_USAGE);
+    cmd = argv[optind];
+    if (strcmp(cmd, "check") == 0) {
+        check_config();
+        return 0;
+    }
+    if (strcmp(cmd, "start") == 0 || strcmp(cmd, "start-fg") == 0) {
+        need_root(cmd);
+        check_config();
+        if ((pid = master_running()) != 0)
+            fail(EX_UNAVAILABLE, "the Postern mail system is already running (pid %ld)",
+                 (long)pid);
+        exec_master(strcmp(cmd, "start-fg") == 0);
+    }
+    {
+        char *err;
+
+        if (mail_conf_load(config_dir, NULL, &err) < 0)
+            fail(EX_CONFIG, "%s", err);
+    }
+    if (strcmp(cmd, "stop") == 0) {
+        need_root(cmd);
+        return cmd_stop();
+    }
+    if (strcmp(cmd, "reload") == 0) {
+        need_root(cmd);
+        check_config();
+        if ((pid = master_running()) == 0)
+            fail(EX_UNAVAILABLE, "the Postern mail system is not running");
+        msg_info("refreshing the Postern mail system");
+        if (kill(pid, SIGHUP) < 0)
+            fail(EX_OSERR, "kill %ld: %m", (long)pid);
+        return 0;
+    }
+    if (strcmp(cmd, "status") == 0) {
+        if ((pid = master_running()) == 0)
+            fail(EX_UNAVAILABLE, "the Postern mail system is not running");
+        printf("the Postern mail system is running: PID: %ld\n", (long)pid);
+        return 0;
+    }
+    msg_fatal_status(EX_USAGE);
+    msg_fatal("unknown command \"%s\"; try postern --help", cmd);
+}

@@ -1,0 +1,39 @@
+/*
+ * local_user.c - local part to system account (see local_user.h).
+ */
+#include "sys_defs.h"
+#include "local_user.h"
+#include "mail_params.h"
+#include "strutil.h"
+
+int local_user_lookup(const char *local_part, struct local_user *u)
+{
+    struct passwd pw, *res = NULL;
+    char pwbuf[4096];
+    size_t n;
+    int err;
+
+    memset(u, 0, sizeof(*u));
+    n = *var_recipient_delimiter ? strcspn(local_part, var_recipient_delimiter)
+                                 : strlen(local_part);
+    if (n == 0 || n > LOCAL_USER_NAME_MAX)
+        return LOCAL_USER_UNKNOWN;
+    memcpy(u->name, local_part, n);
+    u->name[n] = 0;
+    if (local_part[n])
+        str_copy(u->extension, local_part + n + 1, sizeof(u->extension));
+    str_lower(u->name);
+    /* Names that getpwnam() would take but are not plain account names. */
+    if (strchr(u->name, '/') || u->name[0] == '.' || u->name[0] == '-')
+        return LOCAL_USER_UNKNOWN;
+    err = getpwnam_r(u->name, &pw, pwbuf, sizeof(pwbuf), &res);
+    if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM)
+        return LOCAL_USER_RETRY;
+    if (res == NULL)
+        return LOCAL_USER_UNKNOWN;
+    u->uid = pw.pw_uid;
+    u->gid = pw.pw_gid;
+    if (str_copy(u->home, pw.pw_dir, sizeof(u->home)) >= sizeof(u->home))
+        return LOCAL_USER_RETRY;
+    return LOCAL_USER_FOUND;
+}

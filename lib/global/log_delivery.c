@@ -1,0 +1,27 @@
+/*
+ * log_delivery.c - per-recipient delivery log lines (see log_delivery.h).
+ */
+#include "sys_defs.h"
+#include "log_delivery.h"
+#include "msg.h"
+
+void log_delivery(const char *queue_id, const char *rcpt, const char *relay,
+                  long long arrival_sec, long arrival_usec, const char *dsn, const char *status,
+                  const char *reason)
+{
+    struct timeval now;
+    double delay;
+    char text[32];
+
+    gettimeofday(&now, NULL);
+    delay = (double)(now.tv_sec - arrival_sec) + (double)(now.tv_usec - arrival_usec) / 1e6;
+    if (delay < 0)
+        delay = 0;
+    /* Postfix's style: two significant digits for short delays, whole seconds after. */
+    if (delay < 100)
+        snprintf(text, sizeof(text), "%.2g", delay);
+    else
+        snprintf(text, sizeof(text), "%.0f", delay);
+    msg_info("%s: to=<%s>, relay=%s, delay=%s, dsn=%s, status=%s (%s)", queue_id, rcpt, relay,
+             text, dsn, status, reason);
+}

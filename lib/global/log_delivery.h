@@ -1,0 +1,18 @@
+/*
+ * log_delivery.h - the one formatter of per-recipient delivery log lines,
+ * in Postfix's form, so that every agent (local, smtp) and qmgr log alike:
+ *
+ *   ID: to=<bob@example.com>, relay=local, delay=0.12, dsn=2.0.0,
+ *       status=sent (delivered to maildir)
+ */
+#ifndef POSTERN_LOG_DELIVERY_H
+#define POSTERN_LOG_DELIVERY_H
+
+#include "sys_defs.h"
+
+/* Log one recipient's outcome; arrival_sec/usec give the delay. */
+void log_delivery(const char *queue_id, const char *rcpt, const char *relay,
+                  long long arrival_sec, long arrival_usec, const char *dsn, const char *status,
+                  const char *reason);
+
+#endif

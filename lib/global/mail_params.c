@@ -1,0 +1,458 @@
+/*
+ * mail_params.c - main.cf parameters: the table, loading, expansion and
+ * type checking (see mail_params.h).
+ *
+ * Every parameter is described once, in params[] below: name, type, default
+ * (raw, with $references, expanded at load time like any other value) and
+ * the variable it sets.  Adding a parameter means adding one line here and
+ * one extern in mail_params.h.
+ */
+#include "sys_defs.h"
+#include "mail_params.h"
+#include "conf.h"
+#include "buf.h"
+#include "mymalloc.h"
+#include "msg.h"
+#include "strutil.h"
+
+char *var_config_dir, *var_queue_dir, *var_daemon_dir, *var_command_dir, *var_data_dir;
+char *var_mail_owner, *var_setgid_group, *var_mail_name;
+char *var_myhostname, *var_mydomain, *var_myorigin, *var_mydestination, *var_mynetworks;
+char *var_inet_interfaces, *var_inet_protocols, *var_relay_domains, *var_relayhost;
+char *var_maillog_file, *var_syslog_name, *var_recipient_delimiter;
+char *var_home_mailbox, *var_mail_spool_dir, *var_smtpd_banner;
+char *var_smtpd_forbid_bare_newline, *var_dns_resolver_conf;
+long long var_message_size_limit, var_line_length_limit, var_smtpd_timeout;
+long long var_smtpd_recipient_limit, var_smtpd_soft_error_limit, var_smtpd_hard_error_limit;
+long long var_smtpd_error_sleep_time, var_max_use, var_max_idle, var_default_process_limit;
+long long var_ipc_timeout, var_queue_run_delay, var_minimal_backoff_time;
+long long var_maximal_backoff_time, var_maximal_queue_lifetime;
+long long var_default_destination_concurrency_limit, var_qmgr_message_active_limit;
+long long var_smtp_tcp_port, var_daemon_timeout;
+bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
+uid_t var_owner_uid = (uid_t)-1;
+gid_t var_owner_gid = (gid_t)-1;
+
+enum param_type { PT_STR, PT_INT, PT_TIME, PT_BOOL, PT_ENUM };
+
+struct param {
+    const char *name;
+    enum param_type type;
+    const char *def;     /* raw default; NULL: computed by compute() */
+    void *var;           /* char **, long long * or bool * */
+    long long min, max;  /* PT_INT, PT_TIME (seconds) */
+    char unit;           /* PT_TIME default unit */
+    const char *choices; /* PT_ENUM: "a|b|c" */
+    const char *(*compute)(void);
+};
+
+static const char *compute_myhostname(void);
+static const char *compute_mydomain(void);
+static const char *compute_config_dir(void);
+
+#define STR(n, d, v) {n, PT_STR, d, v, 0, 0, 0, NULL, NULL}
+#define INT(n, d, v, lo, hi) {n, PT_INT, d, v, lo, hi, 0, NULL, NULL}
+#define TIME(n, d, v, u, lo, hi) {n, PT_TIME, d, v, lo, hi, u, NULL, NULL}
+#define BOOL(n, d, v) {n, PT_BOOL, d, v, 0, 0, 0, NULL, NULL}
+#define ENUM(n, d, v, c) {n, PT_ENUM, d, v, 0, 0, 0, c, NULL}
+#define COMPUTED(n, v, f) {n, PT_STR, NULL, v, 0, 0, 0, NULL, f}
+
+static const struct param params[] = {
+    COMPUTED("config_directory", &var_config_dir, compute_config_dir),
+    STR("queue_directory", "/var/spool/postern", &var_queue_dir),
+    STR("daemon_directory", POSTERN_DAEMON_DIR, &var_daemon_dir),
+    STR("command_directory", POSTERN_COMMAND_DIR, &var_command_dir),
+    STR("data_directory", "/var/lib/postern", &var_data_dir),
+    STR("mail_owner", "postern", &var_mail_owner),
+    STR("setgid_group", "postdrop", &var_setgid_group),
+    STR("mail_name", "Postern", &var_mail_name),
+    COMPUTED("myhostname", &var_myhostname, compute_myhostname),
+    COMPUTED("mydomain", &var_mydomain, compute_mydomain),
+    STR("myorigin", "$myhostname", &var_myorigin),
+    STR("mydestination", "$myhostname, localhost.$mydomain, localhost", &var_mydestination),
+    STR("mynetworks", "127.0.0.0/8 [::1]/128", &var_mynetworks),
+    STR("inet_interfaces", "all", &var_inet_interfaces),
+    ENUM("inet_protocols", "all", &var_inet_protocols, "all|ipv4|ipv6"),
+    STR("relay_domains", "", &var_relay_domains),
+    STR("relayhost", "", &var_relayhost),
+    STR("maillog_file", "", &var_maillog_file),
+    STR("syslog_name", "postern", &var_syslog_name),
+    STR("recipient_delimiter", "", &var_recipient_delimiter),
+    STR("home_mailbox", "", &var_home_mailbox),
+    STR("mail_spool_directory", "/var/mail", &var_mail_spool_dir),
+    INT("message_size_limit", "10240000", &var_message_size_limit, 0, 1LL << 40),
+    INT("line_length_limit", "2048", &var_line_length_limit, 512, 1 << 20),
+    STR("smtpd_banner", "$myhostname ESMTP $mail_name", &var_smtpd_banner),
+    TIME("smtpd_timeout", "300s", &var_smtpd_timeout, 's', 1, 86400),
+    INT("smtpd_recipient_limit", "1000", &var_smtpd_recipient_limit, 1, 1000000),
+    INT("smtpd_soft_error_limit", "10", &var_smtpd_soft_error_limit, 0, 1000),
+    INT("smtpd_hard_error_limit", "20", &var_smtpd_hard_error_limit, 1, 1000),
+    TIME("smtpd_error_sleep_time", "1s", &var_smtpd_error_sleep_time, 's', 0, 600),
+    ENUM("smtpd_forbid_bare_newline", "reject", &var_smtpd_forbid_bare_newline,
+         "reject|normalize"),
+    BOOL("smtpd_peername_lookup", "yes", &var_smtpd_peername_lookup),
+    BOOL("smtpd_helo_required", "no", &var_smtpd_helo_required),
+    BOOL("disable_vrfy_command", "no", &var_disable_vrfy_command),
+    INT("max_use", "100", &var_max_use, 1, 1000000000),
+    TIME("max_idle", "100s", &var_max_idle, 's', 1, 86400),
+    INT("default_process_limit", "100", &var_default_process_limit, 1, 100000),
+    TIME("ipc_timeout", "3600s", &var_ipc_timeout, 's', 1, 86400),
+    TIME("queue_run_delay", "300s", &var_queue_run_delay, 's', 1, 86400),
+    TIME("minimal_backoff_time", "300s", &var_minimal_backoff_time, 's', 1, 86400 * 30),
+    TIME("maximal_backoff_time", "4000s", &var_maximal_backoff_time, 's', 1, 86400 * 30),
+    TIME("maximal_queue_lifetime", "5d", &var_maximal_queue_lifetime, 'd', 0, 86400 * 100),
+    INT("default_destination_concurrency_limit", "20",
+        &var_default_destination_concurrency_limit, 1, 1000),
+    INT("qmgr_message_active_limit", "20000", &var_qmgr_message_active_limit, 1, 10000000),
+    STR("dns_resolver_conf", "", &var_dns_resolver_conf),
+    INT("smtp_tcp_port", "25", &var_smtp_tcp_port, 1, 65535),
+    TIME("daemon_timeout", "18000s", &var_daemon_timeout, 's', 1, 86400 * 7),
+};
+
+static struct conf main_cf;      /* raw entries from main.cf and overrides */
+static char *param_text[COUNTOF(params)]; /* expanded values */
+static char *computed_cache[COUNTOF(params)];
+static const char *load_config_dir;
+
+static const char *compute_config_dir(void)
+{
+    return load_config_dir ? load_config_dir : POSTERN_CONFIG_DIR;
+}
+
+static const char *compute_myhostname(void)
+{
+    static char name[256];
+
+    if (gethostname(name, sizeof(name) - 32) < 0 || name[0] == 0)
+        str_copy(name, "localhost", sizeof(name));
+    name[sizeof(name) - 33] = 0;
+    /* Postfix insists on a fully-qualified name; so do we. */
+    if (strchr(name, '.') == NULL)
+        memcpy(name + strlen(name), ".localdomain", sizeof(".localdomain"));
+    return name;
+}
+
+static const char *compute_mydomain(void)
+{
+    const char *host = mail_param_value("myhostname");
+    const char *dot = host ? strchr(host, '.') : NULL;
+
+    return dot && dot[1] ? dot + 1 : "localdomain";
+}
+
+static const struct param *param_find(const char *name, size_t *index_r)
+{
+    size_t i;
+
+    for (i = 0; i < COUNTOF(params); i++) {
+        if (strcmp(params[i].name, name) == 0) {
+            if (index_r)
+                *index_r = i;
+            return params + i;
+        }
+    }
+    return NULL;
+}
+
+static const char *param_raw(size_t i)
+{
+    const struct conf_entry *e = conf_find(&main_cf, params[i].name);
+
+    if (e)
+        return e->value;
+    if (params[i].def)
+        return params[i].def;
+    if (computed_cache[i] == NULL)
+        computed_cache[i] = xstrdup(params[i].compute());
+    return computed_cache[i];
+}
+
+static const char *param_lookup(const char *name, void *ctx UNUSED)
+{
+    size_t i;
+
+    return param_find(name, &i) ? param_raw(i) : NULL;
+}
+
+/* Parse a time value "90", "5m", "2d" into seconds. */
+static int param_time(const char *s, char unit, long long *secs_r)
+{
+    char *end;
+    long long v, mul;
+
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno)
+        return -1;
+    if (*end && end[1])
+        return -1;
+    switch (*end ? *end : unit) {
+    case 's':
+        mul = 1;
+        break;
+    case 'm':
+        mul = 60;
+        break;
+    case 'h':
+        mul = 3600;
+        break;
+    case 'd':
+        mul = 86400;
+        break;
+    case 'w':
+        mul = 7 * 86400;
+        break;
+    default:
+        return -1;
+    }
+    if (v > LLONG_MAX / mul)
+        return -1;
+    *secs_r = v * mul;
+    return 0;
+}
+
+static bool param_choice_ok(const char *choices, const char *val)
+{
+    size_t len = strlen(val);
+    const char *p = choices;
+
+    while (*p) {
+        size_t n = strcspn(p, "|");
+
+        if (n == len && strncasecmp(p, val, n) == 0)
+            return true;
+        p += n + (p[n] == '|');
+    }
+    return false;
+}
+
+/* Convert one expanded value into its variable; -1 with *why on a bad value. */
+static int param_assign(const struct param *p, const char *val, const char **why)
+{
+    long long v;
+
+    switch (p->type) {
+    case PT_STR:
+        free(*(char **)p->var);
+        *(char **)p->var = xstrdup(val);
+        return 0;
+    case PT_ENUM:
+        if (!param_choice_ok(p->choices, val)) {
+            *why = p->choices;
+            return -1;
+        }
+        free(*(char **)p->var);
+        *(char **)p->var = xstrdup(val);
+        str_lower(*(char **)p->var);
+        return 0;
+    case PT_BOOL:
+        if (str_eq_nocase(val, "yes") || str_eq_nocase(val, "true"))
+            *(bool *)p->var = true;
+        else if (str_eq_nocase(val, "no") || str_eq_nocase(val, "false"))
+            *(bool *)p->var = false;
+        else {
+            *why = "expected yes or no";
+            return -1;
+        }
+        return 0;
+    case PT_INT:
+        if (str_to_ll(val, p->min, p->max, &v) < 0) {
+            *why = "expected a whole number in range";
+            return -1;
+        }
+        *(long long *)p->var = v;
+        return 0;
+    case PT_TIME:
+        if (param_time(val, p->unit, &v) < 0 || v < p->min || v > p->max) {
+            *why = "expected a time in range, like 30s, 5m, 2h, 1d";
+            return -1;
+        }
+        *(long long *)p->var = v;
+        return 0;
+    }
+    return -1;
+}
+
+static char *param_error(const char *name, const char *what)
+{
+    const struct conf_entry *e = conf_find(&main_cf, name);
+    char *msg;
+
+    if (e && e->line > 0)
+        msg = xasprintf("%s, line %d: %s", e->file, e->line, what);
+    else if (e)
+        msg = xasprintf("%s: %s", e->file, what);
+    else
+        msg = xasprintf("default value of %s: %s", name, what);
+    return msg;
+}
+
+static void mail_conf_reset(void)
+{
+    size_t i;
+
+    conf_free(&main_cf);
+    for (i = 0; i < COUNTOF(params); i++) {
+        free(param_text[i]);
+        param_text[i] = NULL;
+        free(computed_cache[i]);
+        computed_cache[i] = NULL;
+    }
+}
+
+static int mail_conf_overrides(char *const *overrides, char **error_r)
+{
+    for (; overrides && *overrides; overrides++) {
+        const char *eq = strchr(*overrides, '=');
+        char *name;
+
+        if (eq == NULL || eq == *overrides) {
+            *error_r = xasprintf("override \"%s\": expected name=value", *overrides);
+            return -1;
+        }
+        name = xstrndup(*overrides, (size_t)(eq - *overrides));
+        if (param_find(name, NULL) == NULL) {
+            *error_r = xasprintf("override \"%s\": unknown parameter \"%s\"", *overrides, name);
+            free(name);
+            return -1;
+        }
+        conf_set(&main_cf, name, eq + 1, "master.cf -o", 0);
+        free(name);
+    }
+    return 0;
+}
+
+int mail_conf_load(const char *config_dir, char *const *overrides, char **error_r)
+{
+    char *path;
+    size_t i;
+    struct buf val;
+
+    mail_conf_reset();
+    load_config_dir = mail_conf_dir(config_dir);
+    path = xasprintf("%s/main.cf", load_config_dir);
+    if (conf_read_file(&main_cf, path, error_r) < 0) {
+        free(path);
+        return -1;
+    }
+    free(path);
+    for (i = 0; i < main_cf.n; i++) {
+        if (param_find(main_cf.entries[i].name, NULL) == NULL) {
+            *error_r = xasprintf("%s, line %d: unknown parameter \"%s\"", main_cf.entries[i].file,
+                                 main_cf.entries[i].line, main_cf.entries[i].name);
+            return -1;
+        }
+    }
+    if (mail_conf_overrides(overrides, error_r) < 0)
+        return -1;
+    buf_init(&val, CONF_LINE_MAX);
+    for (i = 0; i < COUNTOF(params); i++) {
+        char *xerr = NULL;
+        const char *why = NULL;
+
+        buf_reset(&val);
+        if (conf_expand(param_raw(i), param_lookup, NULL, &val, &xerr) < 0) {
+            *error_r = param_error(params[i].name, xerr);
+            free(xerr);
+            buf_free(&val);
+            return -1;
+        }
+        if (param_assign(params + i, buf_str(&val), &why) < 0) {
+            char *what = xasprintf("bad value \"%s\" for %s: %s", buf_str(&val),
+                                   params[i].name, why);
+
+            *error_r = param_error(params[i].name, what);
+            free(what);
+            buf_free(&val);
+            return -1;
+        }
+        free(param_text[i]);
+        param_text[i] = xstrdup(buf_str(&val));
+    }
+    buf_free(&val);
+    return 0;
+}
+
+int mail_owner_lookup(char **error_r)
+{
+    struct passwd *pw;
+
+    errno = 0;
+    if ((pw = getpwnam(var_mail_owner)) == NULL) {
+        *error_r = xasprintf("mail_owner: unknown user \"%s\"", var_mail_owner);
+        return -1;
+    }
+    if (pw->pw_uid == 0) {
+        *error_r = xasprintf("mail_owner: \"%s\" has user ID 0; use an unprivileged account",
+                             var_mail_owner);
+        return -1;
+    }
+    var_owner_uid = pw->pw_uid;
+    var_owner_gid = pw->pw_gid;
+    return 0;
+}
+
+void mail_conf_load_or_die(const char *config_dir, char *const *overrides)
+{
+    char *err;
+
+    if (mail_conf_load(config_dir, overrides, &err) < 0)
+        msg_fatal("%s", err);
+}
+
+const char *mail_conf_dir(const char *option)
+{
+    const char *env;
+
+    if (option && *option)
+        return option;
+    if ((env = getenv("POSTERN_CONFIG_DIR")) != NULL && *env)
+        return env;
+    return POSTERN_CONFIG_DIR;
+}
+
+const char *mail_param_name(size_t i)
+{
+    return i < COUNTOF(params) ? params[i].name : NULL;
+}
+
+const char *mail_param_value(const char *name)
+{
+    size_t i;
+    struct buf val;
+    char *err;
+
+    if (param_find(name, &i) == NULL)
+        return NULL;
+    if (param_text[i])
+        return param_text[i];
+    /* not loaded yet (e.g. while computing a default): expand on the fly */
+    buf_init(&val, CONF_LINE_MAX);
+    if (conf_expand(param_raw(i), param_lookup, NULL, &val, &err) < 0) {
+        free(err);
+        buf_free(&val);
+        return "";
+    }
+    param_text[i] = buf_steal(&val);
+    return param_text[i];
+}
+
+const char *mail_param_default(const char *name)
+{
+    size_t i;
+
+    if (param_find(name, &i) == NULL)
+        return NULL;
+    if (params[i].def)
+        return params[i].def;
+    if (computed_cache[i] == NULL)
+        computed_cache[i] = xstrdup(params[i].compute());
+    return computed_cache[i];
+}
+
+bool mail_param_is_set(const char *name)
+{
+    return conf_find(&main_cf, name) != NULL;
+}

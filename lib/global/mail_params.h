@@ -1,0 +1,100 @@
+/*
+ * mail_params.h - the table of every main.cf parameter Postern knows, with
+ * Postfix's names and defaults, and the typed variables that hold the
+ * effective values once mail_conf_load() has run.
+ *
+ * An unknown name or a value of the wrong type is an error that names the
+ * file and line; nothing silently falls back to a default.
+ */
+#ifndef POSTERN_MAIL_PARAMS_H
+#define POSTERN_MAIL_PARAMS_H
+
+#include "sys_defs.h"
+
+#ifndef POSTERN_CONFIG_DIR
+#define POSTERN_CONFIG_DIR "/etc/postern"
+#endif
+#ifndef POSTERN_DAEMON_DIR
+#define POSTERN_DAEMON_DIR "/usr/lib/postern"
+#endif
+#ifndef POSTERN_COMMAND_DIR
+#define POSTERN_COMMAND_DIR "/usr/sbin"
+#endif
+#define POSTERN_VERSION "0.1.0"
+
+/* Effective values, valid after mail_conf_load(). */
+extern char *var_config_dir;
+extern char *var_queue_dir;
+extern char *var_daemon_dir;
+extern char *var_command_dir;
+extern char *var_data_dir;
+extern char *var_mail_owner;
+extern char *var_setgid_group;
+extern char *var_mail_name;
+extern char *var_myhostname;
+extern char *var_mydomain;
+extern char *var_myorigin;
+extern char *var_mydestination;
+extern char *var_mynetworks;
+extern char *var_inet_interfaces;
+extern char *var_inet_protocols;
+extern char *var_relay_domains;
+extern char *var_relayhost;
+extern char *var_maillog_file;
+extern char *var_syslog_name;
+extern char *var_recipient_delimiter;
+extern char *var_home_mailbox;
+extern char *var_mail_spool_dir;
+extern long long var_message_size_limit;
+extern long long var_line_length_limit;
+extern char *var_smtpd_banner;
+extern long long var_smtpd_timeout;
+extern long long var_smtpd_recipient_limit;
+extern long long var_smtpd_soft_error_limit;
+extern long long var_smtpd_hard_error_limit;
+extern long long var_smtpd_error_sleep_time;
+extern char *var_smtpd_forbid_bare_newline;
+extern bool var_smtpd_peername_lookup;
+extern bool var_smtpd_helo_required;
+extern bool var_disable_vrfy_command;
+extern long long var_max_use;
+extern long long var_max_idle;
+extern long long var_default_process_limit;
+extern long long var_ipc_timeout;
+extern long long var_queue_run_delay;
+extern long long var_minimal_backoff_time;
+extern long long var_maximal_backoff_time;
+extern long long var_maximal_queue_lifetime;
+extern long long var_default_destination_concurrency_limit;
+extern long long var_qmgr_message_active_limit;
+extern char *var_dns_resolver_conf;
+extern long long var_smtp_tcp_port;
+extern long long var_daemon_timeout;
+
+/* The mail_owner account, resolved at load time. */
+extern uid_t var_owner_uid;
+extern gid_t var_owner_gid;
+
+/*
+ * Load config_dir/main.cf (config_dir NULL: $POSTERN_CONFIG_DIR or the
+ * built-in default), apply "name=value" overrides (from master.cf -o, NULL
+ * terminated, may be NULL), and set every variable above.  On failure
+ * returns -1 and a malloc'ed "FILE, line N: why" in *error_r.
+ */
+int mail_conf_load(const char *config_dir, char *const *overrides, char **error_r);
+/* Resolve mail_owner into var_owner_uid/gid; it must exist and not be root. */
+int mail_owner_lookup(char **error_r);
+/* Like mail_conf_load() but exit with a fatal error on failure. */
+void mail_conf_load_or_die(const char *config_dir, char *const *overrides);
+
+/* The configuration directory a command should use given its -c option. */
+const char *mail_conf_dir(const char *option);
+
+/* Iterate over parameter names in table order; NULL after the last. */
+const char *mail_param_name(size_t i);
+/* Effective (expanded) value as text, the raw default, and whether main.cf set it. */
+const char *mail_param_value(const char *name);
+const char *mail_param_default(const char *name);
+bool mail_param_is_set(const char *name);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * maildir.c - Maildir delivery with duplicate detection (see maildir.h).
+ */
+#include "sys_defs.h"
+#include "maildir.h"
+#include "iostuff.h"
+#include "mymalloc.h"
+#include "msg.h"
+
+void maildir_base_name(char *out, size_t len, long long sec, long usec, const char *queue_id,
+                       long long rcpt_offset)
+{
+    char host[256], safe[256 * 4];
+    size_t i, o = 0;
+
+    if (gethostname(host, sizeof(host)) < 0)
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = 0;
+    /* '/' and ':' cannot appear in a Maildir host part (":2," starts the flags). */
+    for (i = 0; host[i] && o + 5 < sizeof(safe); i++) {
+        if (host[i] == '/' || host[i] == ':')
+            o += (size_t)snprintf(safe + o, sizeof(safe) - o, "\\%03o", host[i]);
+        else
+            safe[o++] = host[i];
+    }
+    safe[o] = 0;
+    snprintf(out, len, "%lld.M%06ldQ%sR%lld.%s", sec, usec, queue_id, rcpt_offset, safe);
+}
+
+static int maildir_dirs(const char *path)
+{
+    static const char *const sub[] = {"", "/tmp", "/new", "/cur"};
+    char dir[PATH_MAX];
+    size_t i;
+
+    for (i = 0; i < COUNTOF(sub); i++) {
+        snprintf(dir, sizeof(dir), "%s%s", path, sub[i]);
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+/* Is there a file in cur/ for this base name (with any flags)? */
+static int maildir_in_cur(const char *path, const char *base)
+{
+    char dir[PATH_MAX];
+    size_t blen = strlen(base);
+    struct dirent *de;
+    DIR *d;
+    int found = 0;
+
+    snprintf(dir, sizeof(dir), "%s/cur", path);
+    if ((d = opendir(dir)) == NULL)
+        return -1;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, base, blen) == 0 &&
+            (de->d_name[blen] == ',' || de->d_name[blen] == ':' || de->d_name[blen] == 0)) {
+            found = 1;
+            break;
+        }
+    }
+    (void)closedir(d);
+    return found;
+}
+
+static int maildir_fail(char **error_r, const char *what, const char *file)
+{
+    int err = errno;
+
+    *error_r = xasprintf("%s %s: %s", what, file, strerror(err));
+    errno = err;
+    return -1;
+}
+
+int maildir_deliver(const char *path, const char *base, bool check_cur, maildir_write_fn fn,
+                    void *ctx, char **error_r)
+{
+    char tmp[PATH_MAX], final[PATH_MAX], newdir[PATH_MAX];
+    long long size;
+    int fd, dup;
+
+    if (maildir_dirs(path) < 0)
+        return maildir_fail(error_r, "create maildir", path);
+    snprintf(tmp, sizeof(tmp), "%s/tmp/%s.%ld", path, base, (long)getpid());
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+        return maildir_fail(error_r, "create", tmp);
+    size = fn(fd, ctx);
+    if (size < 0 || fsync(fd) < 0) {
+        int err = errno;
+
+        close_quietly(fd);
+        (void)unlink(tmp);
+        errno = err;
+        return maildir_fail(error_r, "write", tmp);
+    }
+    if (close(fd) < 0) {
+        (void)unlink(tmp);
+        return maildir_fail(error_r, "close", tmp);
+    }
+    if (check_cur && (dup = maildir_in_cur(path, base)) != 0) {
+        (void)unlink(tmp);
+        if (dup < 0)
+            return maildir_fail(error_r, "search cur/ of", path);
+        return MAILDIR_DUPLICATE;
+    }
+    snprintf(final, sizeof(final), "%s/new/%s,S=%lld", path, base, size);
+    if (link(tmp, final) < 0) {
+        int err = errno;
+
+        (void)unlink(tmp);
+        if (err == EEXIST)
+            return MAILDIR_DUPLICATE;
+        errno = err;
+        return maildir_fail(error_r, "link to", final);
+    }
+    if (unlink(tmp) < 0)
+        msg_warn("remove %s: %m", tmp);
+    snprintf(newdir, sizeof(newdir), "%s/new", path);
+    if (fsync_dir(newdir) < 0) {
+        /* The name may not survive a crash; the caller retries, and the
+         * retry finds the file if it did survive. */
+        return maildir_fail(error_r, "fsync", newdir);
+    }
+    return MAILDIR_DELIVERED;
+}

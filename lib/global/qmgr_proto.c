@@ -1,0 +1,78 @@
+/*
+ * qmgr_proto.c - requests to qmgr and the notification client (see qmgr_proto.h).
+ */
+#include "sys_defs.h"
+#include "qmgr_proto.h"
+#include "attr.h"
+#include "queue.h"
+#include "iostuff.h"
+#include "msg.h"
+#include "sock.h"
+
+#define QMGR_NOTIFY_TIMEOUT_MS 1000
+
+static const struct attr_spec request_spec[] = {
+    {"request", ATTR_TYPE_STR, ATTR_REQUIRED, offsetof(struct qmgr_request, request), 32, NULL},
+    {"queue_id", ATTR_TYPE_STR, 0, offsetof(struct qmgr_request, queue_id), QUEUE_ID_MAX, NULL},
+    {NULL, 0, 0, 0, 0, NULL},
+};
+
+void qmgr_request_encode(struct buf *b, const struct qmgr_request *r)
+{
+    size_t start = attr_frame_begin(b);
+
+    attr_encode(b, request_spec, r);
+    (void)attr_frame_end(b, start);
+}
+
+int qmgr_request_decode(const unsigned char *p, size_t len, struct qmgr_request *r,
+                        const char **error_r)
+{
+    memset(r, 0, sizeof(*r));
+    return attr_decode(p, len, request_spec, r, 0, error_r);
+}
+
+static struct stream *qmgr_conn;
+
+static struct stream *qmgr_connect(void)
+{
+    struct stream *s;
+    struct buf hello;
+    const char *why;
+    int fd;
+
+    if ((fd = unix_connect(QMGR_SOCKET, false)) < 0) {
+        msg_debug("connect to %s: %m", QMGR_SOCKET);
+        return NULL;
+    }
+    s = stream_open(fd, QMGR_NOTIFY_TIMEOUT_MS);
+    buf_init(&hello, 4096);
+    if (attr_read_frame(s, &hello, &why) < 0 ||
+        attr_check_hello(hello.data, hello.len, QMGR_PROTOCOL, QMGR_VERSION, &why) < 0) {
+        msg_warn("%s: bad greeting: %s", QMGR_SOCKET, why);
+        stream_close(s);
+        s = NULL;
+    }
+    buf_free(&hello);
+    return s;
+}
+
+void qmgr_notify_queued(const char *queue_id)
+{
+    struct qmgr_request r = {QMGR_REQ_QUEUED, queue_id};
+    struct buf frame;
+    int attempt;
+
+    buf_init(&frame, 1024);
+    qmgr_request_encode(&frame, &r);
+    /* One retry with a fresh connection covers a qmgr that was restarted. */
+    for (attempt = 0; attempt < 2; attempt++) {
+        if (qmgr_conn == NULL && (qmgr_conn = qmgr_connect()) == NULL)
+            break;
+        if (attr_write_frames(qmgr_conn, &frame) == 0)
+            break;
+        stream_close(qmgr_conn);
+        qmgr_conn = NULL;
+    }
+    buf_free(&frame);
+}

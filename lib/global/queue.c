@@ -1,0 +1,118 @@
+/*
+ * queue.c - queue IDs, queue paths and moves between queues (see queue.h).
+ */
+#include "sys_defs.h"
+#include "queue.h"
+#include "iostuff.h"
+#include "mymalloc.h"
+#include "msg.h"
+
+static const char *const queue_names[] = {
+    QUEUE_MAILDROP, QUEUE_INCOMING, QUEUE_LOCAL,  QUEUE_REMOTE,
+    QUEUE_DEFERRED, QUEUE_HOLD,     QUEUE_CORRUPT,
+};
+
+void queue_id_make(char *out, size_t len, long usec, ino_t ino)
+{
+    snprintf(out, len, "%05lX%llX", (unsigned long)usec & 0xfffff, (unsigned long long)ino);
+}
+
+bool queue_id_ok(const char *name)
+{
+    size_t n;
+
+    for (n = 0; name[n]; n++)
+        if (!((name[n] >= '0' && name[n] <= '9') || (name[n] >= 'A' && name[n] <= 'F')))
+            return false;
+    return n >= 6 && n <= QUEUE_ID_MAX;
+}
+
+bool queue_name_ok(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < COUNTOF(queue_names); i++)
+        if (strcmp(queue_names[i], name) == 0)
+            return true;
+    return false;
+}
+
+void queue_path(char *out, size_t len, const char *queue, const char *id)
+{
+    snprintf(out, len, "%s/%s", queue, id);
+}
+
+int queue_dirs_create(const char *queue_dir, uid_t owner, gid_t owner_gid, gid_t setgid_group,
+                      char **error_r)
+{
+    static const struct {
+        const char *name;
+        mode_t mode;
+        bool root; /* owned by root rather than mail_owner */
+    } dirs[] = {
+        {QUEUE_INCOMING, 0700, false}, {QUEUE_LOCAL, 0700, false},
+        {QUEUE_REMOTE, 0700, false},   {QUEUE_DEFERRED, 0700, false},
+        {QUEUE_HOLD, 0700, false},     {QUEUE_CORRUPT, 0700, false},
+        {QUEUE_PRIVATE, 0700, false},  {QUEUE_PUBLIC, 0710, false},
+        {QUEUE_PID, 0755, true},
+    };
+    char path[PATH_MAX];
+    size_t i;
+
+    if (make_dir(queue_dir, 0755, 0, 0) < 0) {
+        *error_r = xasprintf("queue directory %s: %s", queue_dir, strerror(errno));
+        return -1;
+    }
+    for (i = 0; i < COUNTOF(dirs); i++) {
+        uid_t uid = dirs[i].root ? 0 : owner;
+        gid_t gid = dirs[i].root ? 0 : owner_gid;
+
+        if (strcmp(dirs[i].name, QUEUE_PUBLIC) == 0)
+            gid = setgid_group;
+        snprintf(path, sizeof(path), "%s/%s", queue_dir, dirs[i].name);
+        if (make_dir(path, dirs[i].mode, uid, gid) < 0) {
+            *error_r = xasprintf("queue directory %s: %s", path, strerror(errno));
+            return -1;
+        }
+    }
+    /* maildrop: writable by the postdrop group through the setgid helper */
+    snprintf(path, sizeof(path), "%s/%s", queue_dir, QUEUE_MAILDROP);
+    if (make_dir(path, 01730, owner, setgid_group) < 0) {
+        *error_r = xasprintf("queue directory %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int queue_link(const char *queue, const char *new_queue, const char *id)
+{
+    char from[64], to[64];
+
+    queue_path(from, sizeof(from), queue, id);
+    queue_path(to, sizeof(to), new_queue, id);
+    if (link(from, to) == 0)
+        return 0;
+    if (errno == EEXIST) {
+        struct stat a, b;
+
+        /* Only the same file counts as already there; never merge two. */
+        if (stat(from, &a) < 0 || stat(to, &b) < 0)
+            return -1;
+        if (a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            return 0;
+        errno = EEXIST;
+    }
+    return -1;
+}
+
+int queue_move(const char *queue, const char *new_queue, const char *id)
+{
+    char from[64];
+
+    if (queue_link(queue, new_queue, id) < 0)
+        return -1;
+    queue_path(from, sizeof(from), queue, id);
+    if (unlink(from) < 0 && errno != ENOENT)
+        return -1;
+    return 0;
+}

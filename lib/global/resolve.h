@@ -1,0 +1,35 @@
+/*
+ * resolve.h - where does an address go?  The one place that classifies
+ * recipient domains (Postfix's trivial-rewrite "resolve"): smtpd uses it to
+ * decide what it may accept, qmgr to decide which transport delivers.
+ *
+ *   local:   the domain is in mydestination (or there is none: <postmaster>);
+ *            delivered by the "local" transport to a system account.
+ *   relay:   the domain is in relay_domains; accepted from anyone and sent on.
+ *   default: anything else; accepted only from mynetworks, sent on by "smtp".
+ */
+#ifndef POSTERN_RESOLVE_H
+#define POSTERN_RESOLVE_H
+
+#include "sys_defs.h"
+#include "mail_addr.h"
+
+enum resolve_class {
+    RESOLVE_LOCAL,
+    RESOLVE_RELAY,
+    RESOLVE_DEFAULT,
+};
+
+struct resolve_result {
+    enum resolve_class cls;
+    const char *transport; /* "local" or "smtp" */
+};
+
+/* Parse the domain lists of the loaded configuration; -1 with *error_r. */
+int resolve_init(char **error_r);
+/* Classify a recipient. */
+void resolve_addr(const struct mail_addr *a, struct resolve_result *r);
+/* Is domain (case-insensitively) one of mydestination? */
+bool resolve_local_domain(const char *domain);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * server.h - the skeletons every daemon is written against.
+ *
+ * A skeleton does the part that no daemon may get wrong, in this order:
+ * parse master's arguments, load main.cf with the service's -o overrides,
+ * open the log, chdir to the queue directory, run the daemon's pre-jail
+ * hook (open what needs root), chroot if master.cf says so, drop to
+ * mail_owner and verify the drop with getresuid()/getresgid(), and only
+ * then accept a connection.  It reports busy/idle to master, and exits after
+ * max_use connections or max_idle idle seconds so that master recycles it.
+ *
+ *   single_server_main: one connection at a time (smtpd, local).
+ *   multi_server_main:  an event loop with many connections (qmgr).
+ */
+#ifndef POSTERN_SERVER_H
+#define POSTERN_SERVER_H
+
+#include "sys_defs.h"
+#include "stream.h"
+
+struct server_opts {
+    bool keep_root;       /* stay root (local); requires unpriv=n in master.cf */
+    bool run_forever;     /* ignore max_idle and max_use (qmgr) */
+    void (*pre_jail)(void);  /* before chroot and privilege drop */
+    void (*post_init)(void); /* after the drop, before the first connection */
+};
+
+/* What the skeleton learned from master, for the daemon's use. */
+extern const char *server_service;   /* master.cf service name */
+extern const char *server_program;   /* program name, e.g. "smtpd" */
+extern char **server_args;           /* master.cf arguments after the command */
+extern bool server_foreground;       /* start-fg: log to stderr too */
+
+/* Called by single_server_main for each accepted connection. */
+typedef void (*single_service_fn)(struct stream *client);
+/* Called by multi_server_main for each accepted connection (non-blocking fd). */
+typedef void (*multi_service_fn)(int fd);
+
+NORETURN void single_server_main(int argc, char **argv, const char *program,
+                                 single_service_fn service, const struct server_opts *opts);
+NORETURN void multi_server_main(int argc, char **argv, const char *program,
+                                multi_service_fn service, const struct server_opts *opts);
+
+/* Has master asked us to finish (SIGHUP for reload, SIGTERM)? */
+bool server_draining(void);
+/* The peer's numeric address and port for an inet connection ("local", 0 otherwise). */
+void server_peer(int fd, char *addr, size_t len, int *port_r);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * sock.c - socket creation for listeners and clients (see sock.h).
+ */
+#include "sys_defs.h"
+#include "sock.h"
+#include "iostuff.h"
+#include "msg.h"
+
+int unix_listen(const char *path, int backlog, mode_t mode, uid_t uid, gid_t gid)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int fd;
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return -1;
+    if (unlink(path) < 0 && errno != ENOENT)
+        goto fail;
+    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+        goto fail;
+    if (chown(path, uid, gid) < 0 || chmod(path, mode) < 0)
+        goto fail;
+    if (listen(fd, backlog) < 0)
+        goto fail;
+    return fd;
+
+fail:
+    close_quietly(fd);
+    return -1;
+}
+
+int unix_connect(const char *path, bool nonblock)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int fd;
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
+    if (fd < 0)
+        return -1;
+    for (;;) {
+        if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+            return fd;
+        if (errno == EINTR)
+            continue;
+        if (nonblock && (errno == EINPROGRESS || errno == EAGAIN))
+            return fd;
+        close_quietly(fd);
+        return -1;
+    }
+}
+
+int inet_listen(const char *host, const char *port, int backlog, const char **error_r)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res, *ai;
+    int fd = -1, err, on = 1;
+
+    if (host != NULL && *host == 0)
+        host = NULL;
+    hints.ai_family = host ? AF_UNSPEC : AF_INET6;
+    if ((err = getaddrinfo(host, port, &hints, &res)) != 0 && host == NULL) {
+        hints.ai_family = AF_INET;
+        err = getaddrinfo(host, port, &hints, &res);
+    }
+    if (err != 0) {
+        *error_r = gai_strerror(err);
+        return -1;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        if (ai->ai_family == AF_INET6 && host == NULL) {
+            int off = 0; /* one dual-stack socket serves IPv4 too */
+
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+        }
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, backlog) == 0)
+            break;
+        close_quietly(fd);
+        fd = -1;
+    }
+    if (fd < 0)
+        *error_r = strerror(errno);
+    freeaddrinfo(res);
+    return fd;
+}
+
+int inet_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms)
+{
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int err = 0;
+    socklen_t errlen = sizeof(err);
+
+    if (fd < 0)
+        return -1;
+    if (connect(fd, sa, salen) == 0)
+        return fd;
+    if (errno != EINPROGRESS)
+        goto fail;
+    switch (poll_fd(fd, POLLOUT, timeout_ms)) {
+    case 0:
+        errno = ETIMEDOUT;
+        goto fail;
+    case -1:
+        goto fail;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
+        goto fail;
+    if (err != 0) {
+        errno = err;
+        goto fail;
+    }
+    return fd;
+
+fail:
+    close_quietly(fd);
+    return -1;
+}
+
+int sock_ntop(const struct sockaddr *sa, char *addr, size_t len, int *port_r)
+{
+    const void *src;
+    int port;
+
+    switch (sa->sa_family) {
+    case AF_INET:
+        src = &((const struct sockaddr_in *)sa)->sin_addr;
+        port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+        break;
+    case AF_INET6:
+        src = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+        break;
+    default:
+        snprintf(addr, len, "local");
+        if (port_r)
+            *port_r = 0;
+        return 0;
+    }
+    if (inet_ntop(sa->sa_family, src, addr, (socklen_t)len) == NULL)
+        return -1;
+    if (port_r)
+        *port_r = port;
+    return 0;
+}
+
+void sock_unmap_v4(struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    struct sockaddr_in s4 = {.sin_family = AF_INET};
+
+    if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+        return;
+    s4.sin_port = s6->sin6_port;
+    memcpy(&s4.sin_addr, s6->sin6_addr.s6_addr + 12, 4);
+    memset(ss, 0, sizeof(*ss));
+    memcpy(ss, &s4, sizeof(s4));
+    *len = sizeof(s4);
+}

@@ -1,0 +1,83 @@
+/*
+ * stream.h - buffered, timed I/O on one descriptor, for protocol sessions.
+ *
+ * A stream reads into its own buffer and hands out lines with a length limit,
+ * so a peer can never make us hold more than the limit.  Writes are buffered
+ * until stream_flush(), which lets a PIPELINING server send all replies to a
+ * burst of commands in one packet.  Every blocking wait has a timeout.
+ *
+ * The descriptor is put in non-blocking mode; the raw read and write calls go
+ * through an ops table so that TLS can be slid underneath a session
+ * (STARTTLS) without the protocol code noticing.
+ */
+#ifndef POSTERN_STREAM_H
+#define POSTERN_STREAM_H
+
+#include "sys_defs.h"
+#include "buf.h"
+
+#define STREAM_F_EOF 0x1     /* peer closed */
+#define STREAM_F_ERROR 0x2   /* I/O error; errno was saved in s->error */
+#define STREAM_F_TIMEOUT 0x4 /* a wait exceeded timeout_ms */
+
+#define STREAM_TERM_CRLF 1 /* line ended in CR LF */
+#define STREAM_TERM_LF 2   /* line ended in a bare LF */
+
+struct stream;
+
+/*
+ * The transport under a stream.  read/write return bytes moved, 0 for end of
+ * file (read only), or -1 with errno; EAGAIN means "wait for s->want and try
+ * again" (a TLS layer may set want to POLLOUT during a read, and vice versa).
+ */
+struct stream_ops {
+    ssize_t (*read)(struct stream *s, void *p, size_t len);
+    ssize_t (*write)(struct stream *s, const void *p, size_t len);
+    size_t (*pending)(struct stream *s); /* bytes buffered below us, or NULL */
+};
+
+struct stream {
+    int fd;
+    int timeout_ms; /* per wait; <= 0 means wait forever */
+    unsigned flags; /* STREAM_F_* */
+    int error;      /* errno of the failure that set STREAM_F_ERROR */
+    short want;     /* POLLIN or POLLOUT, for the ops layer */
+    unsigned char *rbuf;
+    size_t rpos, rlen, rcap;
+    struct buf wbuf;
+    const struct stream_ops *ops;
+    void *ops_ctx;
+    uint64_t bytes_in, bytes_out;
+};
+
+/* Wrap fd (taking ownership) with the given per-wait timeout. */
+struct stream *stream_open(int fd, int timeout_ms);
+/* Close the descriptor and free the stream; unflushed output is dropped. */
+void stream_close(struct stream *s);
+/* Switch the transport (NULL restores plain read/write). */
+void stream_set_ops(struct stream *s, const struct stream_ops *ops, void *ctx);
+
+/*
+ * Read one line into out (replacing its contents, without the terminator).
+ * Returns 1 for a complete line, with *term_r set to STREAM_TERM_CRLF or
+ * STREAM_TERM_LF; 0 when max bytes arrived without a line end (out holds
+ * that fragment; call again for the rest); -1 at end of file, on timeout or
+ * on error (see s->flags).  A partial line at end of file is discarded.
+ */
+int stream_get_line(struct stream *s, struct buf *out, size_t max, int *term_r);
+/* Read exactly len bytes; -1 on EOF, timeout or error. */
+int stream_read_exact(struct stream *s, void *p, size_t len);
+/* Bytes already received but not yet consumed (for PIPELINING decisions). */
+size_t stream_pending(struct stream *s);
+
+/* Queue output; -1 if the output buffer is full even after a flush. */
+int stream_write(struct stream *s, const void *p, size_t len);
+int stream_puts(struct stream *s, const char *str);
+int stream_printf(struct stream *s, const char *fmt, ...) PRINTFLIKE(2, 3);
+/* Send all queued output; -1 on timeout or error. */
+int stream_flush(struct stream *s);
+
+/* A short description of the last failure: "timeout", "lost connection", ... */
+const char *stream_strerror(const struct stream *s);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * local.c - the local delivery agent: serves delivery requests from qmgr
+ * on one connection at a time, as many as max_use allows.
+ *
+ * For each request it opens the queue file and takes an exclusive lock on
+ * it, so that two deliveries of the same message (say, by an old and a new
+ * qmgr around a restart) never run at once.  Then, for each recipient it
+ * was asked about, it re-reads the status byte: a recipient already marked
+ * done by someone else is reported, not delivered again.  Results are
+ * written to the queue file and fdatasync'ed before the reply goes out.
+ */
+#include "sys_defs.h"
+#include "local.h"
+#include "attr.h"
+#include "queue.h"
+#include "mail_params.h"
+#include "log_delivery.h"
+#include "server.h"
+#include "iostuff.h"
+#include "msg.h"
+#include "mymalloc.h"
+
+/* The recipient in the file that the request names, or NULL. */
+static const struct qrcpt *find_rcpt(const struct qmsg *q, const struct deliver_rcpt *dr)
+{
+    size_t i;
+
+    for (i = 0; i < q->nrcpts; i++)
+        if ((long long)q->rcpts[i].offset == dr->offset &&
+            strcmp(q->rcpts[i].address, dr->address) == 0)
+            return q->rcpts + i;
+    return NULL;
+}
+
+static void defer_all(const struct deliver_request *req, struct deliver_reply *reply,
+                      const char *reason)
+{
+    size_t i;
+
+    msg_warn("%s: %s", req->queue_id, reason);
+    for (i = 0; i < req->nrcpts; i++)
+        deliver_reply_add(reply, req->rcpts[i].offset, DELIVER_DEFERRED, "4.3.0", reason);
+}
+
+/* Deliver each requested recipient; results are stored in results[]. */
+static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m,
+                          struct local_result *results, struct deliver_reply *reply)
+{
+    bool changed = false;
+    size_t i;
+
+    for (i = 0; i < req->nrcpts; i++) {
+        const struct qrcpt *r = find_rcpt(m->q, req->rcpts + i);
+        struct local_result *res = results + i;
+        int status;
+
+        if (r == NULL) {
+            msg_warn("%s: request names a recipient not in the queue file", req->queue_id);
+            deliver_reply_add(reply, req->rcpts[i].offset, DELIVER_DEFERRED, "4.3.0",
+                              "recipient not found in queue file");
+            continue;
+        }
+        status = qfile_get_status(m->fd, r->offset);
+        if (status == QFILE_RCPT_DELIVERED || status == QFILE_RCPT_FAILED) {
+            /* Done by an earlier delivery that finished while we waited. */
+            deliver_reply_add(reply, r->offset,
+                              status == QFILE_RCPT_DELIVERED ? DELIVER_SENT : DELIVER_BOUNCED,
+                              status == QFILE_RCPT_DELIVERED ? "2.0.0" : "5.0.0",
+                              "already done");
+            continue;
+        }
+        local_deliver(m, r, res);
+        if (res->status != DELIVER_DEFERRED) {
+            if (qfile_set_status(m->fd, r->offset,
+                                 res->status == DELIVER_SENT ? QFILE_RCPT_DELIVERED
+                                                             : QFILE_RCPT_FAILED) < 0)
+                msg_warn("%s: update recipient status: %m", req->queue_id);
+            else
+                changed = true;
+        }
+        log_delivery(req->queue_id, r->address, "local", m->q->arrival_sec,
+                     m->q->arrival_usec, res->dsn, res->status == DELIVER_SENT ? "sent"
+                                                   : res->status == DELIVER_BOUNCED ? "bounced"
+                                                                                    : "deferred",
+                     res->reason);
+        deliver_reply_add(reply, r->offset, res->status, res->dsn, res->reason);
+    }
+    /* A crash after this point can no longer repeat these deliveries. */
+    if (changed && fdatasync(m->fd) < 0)
+        msg_warn("%s: fdatasync queue file: %m", req->queue_id);
+}
+
+static void handle_request(const struct deliver_request *req, struct deliver_reply *reply,
+                           struct local_result *results)
+{
+    struct local_msg m = {.queue_id = req->queue_id,
+                          .recovered = (req->flags & DELIVER_FLAG_RECOVERED) != 0};
+    struct qmsg q;
+    const char *why;
+    char path[64];
+
+    if (strcmp(req->queue_name, QUEUE_LOCAL) != 0 || !queue_id_ok(req->queue_id)) {
+        defer_all(req, reply, "bad queue name or ID in request");
+        return;
+    }
+    queue_path(path, sizeof(path), req->queue_name, req->queue_id);
+    if ((m.fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+        defer_all(req, reply, errno == ENOENT ? "queue file is gone" : "cannot open queue file");
+        return;
+    }
+    while (flock(m.fd, LOCK_EX) < 0) {
+        if (errno != EINTR) {
+            close_quietly(m.fd);
+            defer_all(req, reply, "cannot lock queue file");
+            return;
+        }
+    }
+    if (qfile_read(m.fd, &q, &why) < 0) {
+        close_quietly(m.fd);
+        defer_all(req, reply, why);
+        return;
+    }
+    m.q = &q;
+    deliver_rcpts(req, &m, results, reply);
+    qmsg_free(&q);
+    close_quietly(m.fd);
+}
+
+static void local_service(struct stream *s)
+{
+    struct buf frame, out;
+    long long served = 0;
+    const char *why;
+
+    buf_init(&frame, ATTR_FRAME_MAX);
+    buf_init(&out, ATTR_FRAME_MAX + 4);
+    attr_put_hello(&out, DELIVER_PROTOCOL, DELIVER_VERSION);
+    if (attr_write_frames(s, &out) < 0)
+        goto done;
+    while (!server_draining() && served++ < var_max_use) {
+        struct deliver_request req;
+        struct deliver_reply reply = {0};
+        struct local_result *results;
+
+        if (attr_read_frame(s, &frame, &why) < 0) {
+            if (!(s->flags & STREAM_F_EOF))
+                msg_warn("read request from qmgr: %s", why);
+            break;
+        }
+        if (deliver_request_decode(frame.data, frame.len, &req, &why) < 0) {
+            /* A malformed request from qmgr: drop it and fail closed. */
+            msg_warn("bad request from qmgr: %s", why);
+            break;
+        }
+        results = xcalloc(req.nrcpts ? req.nrcpts : 1, sizeof(*results));
+        handle_request(&req, &reply, results);
+        buf_reset(&out);
+        deliver_reply_encode(&out, &reply);
+        deliver_reply_free(&reply);
+        deliver_request_free(&req);
+        free(results);
+        if (attr_write_frames(s, &out) < 0) {
+            msg_warn("send reply to qmgr: %s", stream_strerror(s));
+            break;
+        }
+    }
+done:
+    buf_free(&frame);
+    buf_free(&out);
+    stream_close(s);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct server_opts opts = {.keep_root = true};
+
+    single_server_main(argc, argv, "local", local_service, &opts);
+}

@@ -1,0 +1,167 @@
+/*
+ * local_deliver.c - delivery of one recipient to a system account's Maildir.
+ *
+ * The message written is "Return-Path: <sender>", "Delivered-To: rcpt",
+ * then the queued content unchanged.  All file system work happens with
+ * the recipient's effective user and group IDs, so a user can never make
+ * root write where the user could not.
+ */
+#include "sys_defs.h"
+#include "local.h"
+#include "local_user.h"
+#include "mail_addr.h"
+#include "mail_params.h"
+#include "maildir.h"
+#include "iostuff.h"
+#include "mymalloc.h"
+#include "msg.h"
+#include "priv.h"
+#include "strutil.h"
+
+struct local_writer {
+    const struct local_msg *m;
+    const char *rcpt;
+};
+
+static void result(struct local_result *res, enum deliver_status status, const char *dsn,
+                   const char *fmt, ...) PRINTFLIKE(4, 5);
+
+static void result(struct local_result *res, enum deliver_status status, const char *dsn,
+                   const char *fmt, ...)
+{
+    va_list ap;
+
+    res->status = status;
+    str_copy(res->dsn, dsn, sizeof(res->dsn));
+    va_start(ap, fmt);
+    vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* Copy len content bytes from the queue file at off; in-kernel where possible. */
+static int copy_content(int out, int in, off_t off, long long len)
+{
+    char buf[65536];
+
+    while (len > 0) {
+        ssize_t n = copy_file_range(in, &off, out, NULL, (size_t)len, 0);
+
+        if (n > 0) {
+            len -= n;
+            continue;
+        }
+        if (n == 0) {
+            errno = EIO; /* the queue file is shorter than its record says */
+            return -1;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+            return -1;
+        break; /* fall back to plain reads and writes */
+    }
+    while (len > 0) {
+        ssize_t n = pread_full(in, buf, len < (long long)sizeof(buf) ? (size_t)len : sizeof(buf),
+                               off);
+
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        if (write_full(out, buf, (size_t)n) < 0)
+            return -1;
+        off += n;
+        len -= n;
+    }
+    return 0;
+}
+
+static long long write_message(int fd, void *ctx)
+{
+    struct local_writer *w = ctx;
+    const struct qmsg *q = w->m->q;
+    char *hdr = xasprintf("Return-Path: <%s>\nDelivered-To: %s\n", q->sender, w->rcpt);
+    size_t hlen = strlen(hdr);
+    int ret = write_full(fd, hdr, hlen);
+
+    free(hdr);
+    if (ret < 0 || copy_content(fd, w->m->fd, q->content_offset, q->content_len) < 0)
+        return -1;
+    return (long long)hlen + q->content_len;
+}
+
+/* Deliver to the Maildir at path as the user; fills *res. */
+static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
+                            const struct local_user *u, const char *path,
+                            struct local_result *res)
+{
+    struct local_writer w = {m, NULL};
+    char base[512], rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
+    char *why = NULL;
+    int ret;
+
+    str_copy(rcpt_lc, rcpt->address, sizeof(rcpt_lc));
+    str_lower(rcpt_lc);
+    w.rcpt = rcpt_lc;
+    maildir_base_name(base, sizeof(base), m->q->arrival_sec, m->q->arrival_usec, m->queue_id,
+                      (long long)rcpt->offset);
+    if (priv_as_user(u->uid, u->gid) < 0) {
+        result(res, DELIVER_DEFERRED, "4.3.0", "cannot become user %s: %s", u->name,
+               strerror(errno));
+        return;
+    }
+    ret = maildir_deliver(path, base, m->recovered, write_message, &w, &why);
+    priv_as_root();
+    if (ret == MAILDIR_DELIVERED) {
+        result(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
+    } else if (ret == MAILDIR_DUPLICATE) {
+        result(res, DELIVER_SENT, "2.0.0", "delivered to maildir by an earlier attempt");
+    } else {
+        bool full = errno == ENOSPC || errno == EDQUOT;
+
+        result(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0", "maildir delivery failed: %s",
+               why);
+    }
+    free(why);
+}
+
+void local_deliver(const struct local_msg *m, const struct qrcpt *rcpt, struct local_result *res)
+{
+    struct mail_addr a;
+    struct local_user u;
+    char path[PATH_MAX];
+    size_t len;
+
+    if (mail_addr_from_internal(rcpt->address, &a) < 0) {
+        result(res, DELIVER_BOUNCED, "5.1.3", "bad recipient address syntax");
+        return;
+    }
+    switch (local_user_lookup(a.local, &u)) {
+    case LOCAL_USER_RETRY:
+        result(res, DELIVER_DEFERRED, "4.3.0", "user lookup failed; will try again");
+        return;
+    case LOCAL_USER_UNKNOWN:
+        result(res, DELIVER_BOUNCED, "5.1.1", "unknown user: \"%s\"", u.name[0] ? u.name : a.local);
+        return;
+    }
+    len = strlen(var_home_mailbox);
+    if (len == 0 || var_home_mailbox[len - 1] != '/' || var_home_mailbox[0] == '/') {
+        /* mbox delivery (mail_spool_directory, or a file under home) is not built yet. */
+        result(res, DELIVER_DEFERRED, "4.3.5",
+               "mail system configuration error: home_mailbox must name a Maildir "
+               "(like \"Maildir/\")");
+        return;
+    }
+    if (u.home[0] != '/') {
+        result(res, DELIVER_DEFERRED, "4.3.5", "home directory of user %s is not absolute",
+               u.name);
+        return;
+    }
+    if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", strcmp(u.home, "/") ? u.home : "",
+                         (int)(len - 1), var_home_mailbox) >= sizeof(path)) {
+        result(res, DELIVER_DEFERRED, "4.3.5", "maildir path too long");
+        return;
+    }
+    deliver_maildir(m, rcpt, &u, path, res);
+}

@@ -1,0 +1,225 @@
+/*
+ * smtpd.c - the SMTP server: start-up and the session loop.
+ *
+ * Replies are buffered and sent when the client has no more pipelined
+ * commands waiting (RFC 2920): a client that sends MAIL, RCPT, RCPT, DATA
+ * in one packet gets its four replies in one packet.  Every wait for the
+ * client is bounded by smtpd_timeout; every line by line_length_limit.
+ */
+#include "sys_defs.h"
+#include "smtpd.h"
+#include "server.h"
+#include "mail_params.h"
+#include "dns.h"
+#include "mynetworks.h"
+#include "resolve.h"
+#include "mymalloc.h"
+#include "msg.h"
+#include "strutil.h"
+
+const char *smtpd_client(const struct smtpd_state *st)
+{
+    return st->client_text;
+}
+
+void smtpd_reply(struct smtpd_state *st, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(text) - 2)
+        msg_panic("smtpd_reply: reply too long: %s", fmt);
+    if (text[0] == '4' || text[0] == '5') {
+        st->errors++;
+        st->failed[st->verb]++;
+        /* Slow down clients that keep making errors (Postfix's tarpit). */
+        if (st->errors > var_smtpd_soft_error_limit && var_smtpd_error_sleep_time > 0) {
+            (void)stream_flush(st->client);
+            sleep((unsigned)var_smtpd_error_sleep_time);
+        }
+    }
+    memcpy(text + n, "\r\n", 3);
+    (void)stream_write(st->client, text, (size_t)n + 2);
+}
+
+void smtpd_reset(struct smtpd_state *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->nrcpts; i++)
+        free(st->rcpts[i].address);
+    st->nrcpts = 0;
+    st->rcpt_rejects = 0;
+    st->have_mail = false;
+    st->sender[0] = 0;
+}
+
+/* Find the client's verified name: PTR, then forward-confirm, as Postfix. */
+static void smtpd_peer_name(struct smtpd_state *st)
+{
+    char name[SMTPD_NAME_MAX + 1];
+
+    str_copy(st->name, "unknown", sizeof(st->name));
+    if (!var_smtpd_peername_lookup || strcmp(st->addr, "local") == 0)
+        return;
+    if (dns_ptr(st->addr, name, sizeof(name)) != DNS_OK)
+        return;
+    if (dns_name_has_addr(name, st->addr) == DNS_OK)
+        str_copy(st->name, name, sizeof(st->name));
+}
+
+static void smtpd_log_disconnect(struct smtpd_state *st)
+{
+    static const char *const names[] = {
+        [SMTP_VERB_UNKNOWN] = "unknown", [SMTP_VERB_HELO] = "helo", [SMTP_VERB_EHLO] = "ehlo",
+        [SMTP_VERB_MAIL] = "mail",       [SMTP_VERB_RCPT] = "rcpt", [SMTP_VERB_DATA] = "data",
+        [SMTP_VERB_BDAT] = "bdat",       [SMTP_VERB_RSET] = "rset", [SMTP_VERB_NOOP] = "noop",
+        [SMTP_VERB_QUIT] = "quit",       [SMTP_VERB_VRFY] = "vrfy", [SMTP_VERB_EXPN] = "expn",
+        [SMTP_VERB_HELP] = "help",       [SMTP_VERB_STARTTLS] = "starttls",
+        [SMTP_VERB_AUTH] = "auth",
+    };
+    struct buf text;
+    int v, total = 0, total_failed = 0;
+
+    buf_init(&text, 1024);
+    for (v = SMTP_VERB_HELO; v <= SMTP_VERB_AUTH; v++) {
+        if (st->count[v] == 0)
+            continue;
+        total += st->count[v];
+        total_failed += st->failed[v];
+        if (st->failed[v])
+            buf_printf(&text, " %s=%d/%d", names[v], st->count[v] - st->failed[v],
+                             st->count[v]);
+        else
+            buf_printf(&text, " %s=%d", names[v], st->count[v]);
+    }
+    if (st->count[SMTP_VERB_UNKNOWN]) {
+        total += st->count[SMTP_VERB_UNKNOWN];
+        total_failed += st->count[SMTP_VERB_UNKNOWN];
+        buf_printf(&text, " unknown=0/%d", st->count[SMTP_VERB_UNKNOWN]);
+    }
+    if (total_failed)
+        buf_printf(&text, " commands=%d/%d", total - total_failed, total);
+    else
+        buf_printf(&text, " commands=%d", total);
+    msg_info("disconnect from %s%s", smtpd_client(st), buf_str(&text));
+    buf_free(&text);
+}
+
+/* Report why the client went away, and say goodbye if we still can. */
+static void smtpd_lost(struct smtpd_state *st)
+{
+    if (st->client->flags & STREAM_F_TIMEOUT) {
+        msg_info("timeout after %s from %s", st->last_cmd, smtpd_client(st));
+        st->client->flags &= ~(unsigned)STREAM_F_TIMEOUT;
+        smtpd_reply(st, "421 4.4.2 %s Error: timeout exceeded", var_myhostname);
+        (void)stream_flush(st->client);
+    } else {
+        msg_info("lost connection after %s from %s", st->last_cmd, smtpd_client(st));
+    }
+}
+
+/* Read one command line; 1: got one, 0: over-long (already answered), -1: gone. */
+static int smtpd_read_command(struct smtpd_state *st)
+{
+    int term, r;
+
+    r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit, &term);
+    if (r != 0)
+        return r;
+    /* Discard the rest of an over-long line, then say so. */
+    while ((r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit, &term)) ==
+           0)
+        ;
+    if (r < 0)
+        return -1;
+    st->verb = SMTP_VERB_UNKNOWN;
+    st->count[SMTP_VERB_UNKNOWN]++;
+    smtpd_reply(st, "500 5.5.2 Error: line too long");
+    return 0;
+}
+
+static void smtpd_session(struct stream *client)
+{
+    struct smtpd_state st;
+    struct smtp_cmd cmd;
+    const char *reply;
+
+    memset(&st, 0, sizeof(st));
+    st.client = client;
+    st.last_cmd = "CONNECT";
+    client->timeout_ms = (int)(var_smtpd_timeout * 1000);
+    buf_init(&st.line, (size_t)var_line_length_limit + 2);
+    server_peer(client->fd, st.addr, sizeof(st.addr), &st.port);
+    smtpd_peer_name(&st);
+    snprintf(st.client_text, sizeof(st.client_text), "%s[%s]", st.name, st.addr);
+    st.trusted = mynetworks_match(st.addr);
+    msg_info("connect from %s", smtpd_client(&st));
+    smtpd_banner(&st);
+    while (!st.quit) {
+        if (stream_pending(client) == 0 && stream_flush(client) < 0) {
+            smtpd_lost(&st);
+            break;
+        }
+        int r = smtpd_read_command(&st);
+
+        if (r < 0) {
+            smtpd_lost(&st);
+            break;
+        }
+        if (r > 0) {
+            if (smtp_cmd_parse(st.line.data, st.line.len, &cmd, &reply) < 0) {
+                st.verb = cmd.verb;
+                st.count[cmd.verb]++;
+                smtpd_reply(&st, "%s", reply);
+            } else {
+                st.verb = cmd.verb;
+                st.count[cmd.verb]++;
+                st.last_cmd = cmd.name;
+                smtpd_command(&st, &cmd);
+            }
+        }
+        if (st.errors >= var_smtpd_hard_error_limit) {
+            msg_info("too many errors after %s from %s", st.last_cmd, smtpd_client(&st));
+            smtpd_reply(&st, "421 4.7.0 %s Error: too many errors", var_myhostname);
+            st.quit = true;
+        }
+    }
+    (void)stream_flush(client);
+    smtpd_log_disconnect(&st);
+    smtpd_reset(&st);
+    free(st.rcpts);
+    buf_free(&st.line);
+    stream_close(client);
+}
+
+static void smtpd_pre_jail(void)
+{
+    const char *why;
+    char *err;
+
+    if (dns_init(var_dns_resolver_conf, &why) < 0)
+        msg_fatal("dns_resolver_conf %s: %s", *var_dns_resolver_conf ? var_dns_resolver_conf
+                                                                     : "(system)", why);
+    if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0)
+        msg_fatal("%s", err);
+}
+
+static void smtpd_post_init(void)
+{
+    smtpd_data_init();
+}
+
+int main(int argc, char **argv)
+{
+    static const struct server_opts opts = {
+        .pre_jail = smtpd_pre_jail,
+        .post_init = smtpd_post_init,
+    };
+
+    single_server_main(argc, argv, "smtpd", smtpd_session, &opts);
+}

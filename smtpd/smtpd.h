@@ -1,0 +1,73 @@
+/*
+ * smtpd.h - the SMTP server's session state, shared by its parts:
+ *
+ *   smtpd.c        start-up and the session loop (read, dispatch, reply)
+ *   smtpd_cmds.c   the command handlers and the command-order rules
+ *   smtpd_check.c  policy: which senders and recipients are accepted
+ *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
+ *
+ * One process serves one session at a time; everything a session learns is
+ * in struct smtpd_state and is reset between transactions by smtpd_reset().
+ */
+#ifndef POSTERN_SMTPD_H
+#define POSTERN_SMTPD_H
+
+#include "sys_defs.h"
+#include "buf.h"
+#include "stream.h"
+#include "mail_addr.h"
+#include "smtp_cmd.h"
+
+#define SMTPD_NAME_MAX 255
+
+struct smtpd_rcpt {
+    char *address; /* internal form */
+};
+
+struct smtpd_state {
+    struct stream *client;
+    char addr[64];                  /* numeric client address */
+    int port;
+    char name[SMTPD_NAME_MAX + 1];  /* verified client host name, or "unknown" */
+    char client_text[SMTPD_NAME_MAX + 80]; /* "name[addr]" for logging */
+    char helo[SMTPD_NAME_MAX + 1];  /* HELO/EHLO argument, empty before */
+    bool esmtp;
+    bool trusted;                   /* client in mynetworks */
+    const char *last_cmd;           /* for "lost connection after X" */
+    int errors;                     /* 4xx/5xx replies so far */
+    bool quit;                      /* end the session after this reply */
+
+    /* the current transaction */
+    bool have_mail;
+    char sender[MAIL_ADDR_TEXT_MAX + 1];
+    struct smtpd_rcpt *rcpts;
+    size_t nrcpts, rcpt_cap;
+    size_t rcpt_rejects;
+
+    /* per-command counters for the "disconnect from" line */
+    enum smtp_verb verb;         /* the command being answered */
+    int count[SMTP_VERB_AUTH + 1];
+    int failed[SMTP_VERB_AUTH + 1];
+
+    struct buf line; /* the current input line */
+};
+
+/* smtpd.c */
+void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
+void smtpd_reset(struct smtpd_state *st);
+const char *smtpd_client(const struct smtpd_state *st);
+
+/* smtpd_cmds.c */
+void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd);
+void smtpd_banner(struct smtpd_state *st);
+
+/* smtpd_check.c */
+/* Decide on a recipient; false with the reply in reply (logged already). */
+bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply,
+                      size_t len);
+
+/* smtpd_data.c */
+void smtpd_data(struct smtpd_state *st);
+void smtpd_data_init(void);
+
+#endif

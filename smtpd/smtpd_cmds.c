@@ -1,0 +1,204 @@
+/*
+ * smtpd_cmds.c - SMTP command handlers and the rules on command order
+ * (RFC 5321 section 4.1.4).  Parsing happened already (smtp_cmd.c); what
+ * may be accepted is decided in smtpd_check.c.
+ */
+#include "sys_defs.h"
+#include "smtpd.h"
+#include "mail_params.h"
+#include "mymalloc.h"
+#include "msg.h"
+#include "strutil.h"
+
+void smtpd_banner(struct smtpd_state *st)
+{
+    smtpd_reply(st, "220 %s", var_smtpd_banner);
+}
+
+static void cmd_helo(struct smtpd_state *st, struct smtp_cmd *cmd)
+{
+    smtpd_reset(st);
+    str_copy(st->helo, cmd->arg, sizeof(st->helo));
+    st->esmtp = false;
+    smtpd_reply(st, "250 %s", var_myhostname);
+}
+
+static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
+{
+    smtpd_reset(st);
+    str_copy(st->helo, cmd->arg, sizeof(st->helo));
+    st->esmtp = true;
+    smtpd_reply(st, "250-%s", var_myhostname);
+    smtpd_reply(st, "250-PIPELINING");
+    if (var_message_size_limit > 0)
+        smtpd_reply(st, "250-SIZE %lld", var_message_size_limit);
+    else
+        smtpd_reply(st, "250-SIZE");
+    if (!var_disable_vrfy_command)
+        smtpd_reply(st, "250-VRFY");
+    smtpd_reply(st, "250-ENHANCEDSTATUSCODES");
+    smtpd_reply(st, "250 8BITMIME");
+}
+
+/* Check MAIL FROM parameters; returns an error reply or NULL. */
+static const char *mail_params(struct smtpd_state *st, const struct smtp_cmd *cmd)
+{
+    int i;
+
+    for (i = 0; i < cmd->nparams; i++) {
+        const struct smtp_param *p = cmd->params + i;
+        long long size;
+
+        if (!st->esmtp)
+            return "555 5.5.4 Error: parameters need EHLO";
+        if (strcmp(p->key, "SIZE") == 0) {
+            if (str_to_ll(p->value, 0, LLONG_MAX, &size) < 0)
+                return "501 5.5.4 Bad message size syntax";
+            if (var_message_size_limit > 0 && size > var_message_size_limit)
+                return "552 5.3.4 Message size exceeds fixed limit";
+        } else if (strcmp(p->key, "BODY") == 0) {
+            if (!str_eq_nocase(p->value, "7BIT") && !str_eq_nocase(p->value, "8BITMIME"))
+                return "501 5.5.4 Unsupported BODY parameter value";
+        } else {
+            return "555 5.5.4 Unsupported option";
+        }
+    }
+    return NULL;
+}
+
+static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
+{
+    const char *err;
+    char text[MAIL_ADDR_TEXT_MAX + 1];
+
+    if (var_smtpd_helo_required && st->helo[0] == 0) {
+        smtpd_reply(st, "503 5.5.1 Error: send HELO/EHLO first");
+        return;
+    }
+    if (st->have_mail) {
+        smtpd_reply(st, "503 5.5.1 Error: nested MAIL command");
+        return;
+    }
+    if ((err = mail_params(st, cmd)) != NULL) {
+        smtpd_reply(st, "%s", err);
+        return;
+    }
+    if (!cmd->addr.null && cmd->addr.domain[0] == 0) {
+        smtpd_reply(st, "501 5.1.7 Bad sender address syntax");
+        return;
+    }
+    mail_addr_internal(&cmd->addr, text, sizeof(text));
+    str_copy(st->sender, text, sizeof(st->sender));
+    st->have_mail = true;
+    smtpd_reply(st, "250 2.1.0 Ok");
+}
+
+static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
+{
+    char text[MAIL_ADDR_TEXT_MAX + 1];
+    char reply[512];
+    size_t i;
+
+    if (!st->have_mail) {
+        smtpd_reply(st, "503 5.5.1 Error: need MAIL command");
+        return;
+    }
+    if (cmd->nparams > 0) {
+        smtpd_reply(st, "555 5.5.4 Unsupported option");
+        return;
+    }
+    if (st->nrcpts >= (size_t)var_smtpd_recipient_limit) {
+        smtpd_reply(st, "452 4.5.3 Error: too many recipients");
+        return;
+    }
+    if (!smtpd_check_rcpt(st, &cmd->addr, reply, sizeof(reply))) {
+        st->rcpt_rejects++;
+        smtpd_reply(st, "%s", reply);
+        return;
+    }
+    mail_addr_internal(&cmd->addr, text, sizeof(text));
+    /* A repeated recipient is accepted but delivered once. */
+    for (i = 0; i < st->nrcpts; i++)
+        if (str_eq_nocase(st->rcpts[i].address, text))
+            break;
+    if (i == st->nrcpts) {
+        if (st->nrcpts == st->rcpt_cap) {
+            st->rcpt_cap = st->rcpt_cap ? st->rcpt_cap * 2 : 8;
+            st->rcpts = xreallocarray(st->rcpts, st->rcpt_cap, sizeof(*st->rcpts));
+        }
+        st->rcpts[st->nrcpts++].address = xstrdup(text);
+    }
+    smtpd_reply(st, "250 2.1.5 Ok");
+}
+
+static void cmd_data(struct smtpd_state *st)
+{
+    if (!st->have_mail) {
+        smtpd_reply(st, "503 5.5.1 Error: need MAIL command");
+        return;
+    }
+    if (st->nrcpts == 0) {
+        if (st->rcpt_rejects > 0)
+            smtpd_reply(st, "554 5.5.1 Error: no valid recipients");
+        else
+            smtpd_reply(st, "503 5.5.1 Error: need RCPT command");
+        return;
+    }
+    smtpd_data(st);
+    smtpd_reset(st);
+}
+
+void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
+{
+    switch (cmd->verb) {
+    case SMTP_VERB_HELO:
+        cmd_helo(st, cmd);
+        break;
+    case SMTP_VERB_EHLO:
+        cmd_ehlo(st, cmd);
+        break;
+    case SMTP_VERB_MAIL:
+        cmd_mail(st, cmd);
+        break;
+    case SMTP_VERB_RCPT:
+        cmd_rcpt(st, cmd);
+        break;
+    case SMTP_VERB_DATA:
+        cmd_data(st);
+        break;
+    case SMTP_VERB_RSET:
+        smtpd_reset(st);
+        smtpd_reply(st, "250 2.0.0 Ok");
+        break;
+    case SMTP_VERB_NOOP:
+        smtpd_reply(st, "250 2.0.0 Ok");
+        break;
+    case SMTP_VERB_QUIT:
+        smtpd_reply(st, "221 2.0.0 Bye");
+        st->quit = true;
+        break;
+    case SMTP_VERB_VRFY:
+        if (var_disable_vrfy_command)
+            smtpd_reply(st, "502 5.5.1 VRFY command is disabled");
+        else
+            smtpd_reply(st, "252 2.0.0 Cannot VRFY user, but will accept message and attempt "
+                            "delivery");
+        break;
+    case SMTP_VERB_EXPN:
+        smtpd_reply(st, "502 5.5.1 EXPN command is not supported");
+        break;
+    case SMTP_VERB_HELP:
+        smtpd_reply(st, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
+        break;
+    case SMTP_VERB_STARTTLS:
+    case SMTP_VERB_BDAT:
+        smtpd_reply(st, "502 5.5.1 Error: command not implemented");
+        break;
+    case SMTP_VERB_AUTH:
+        smtpd_reply(st, "503 5.5.1 Error: authentication not enabled");
+        break;
+    case SMTP_VERB_UNKNOWN:
+        smtpd_reply(st, "500 5.5.2 Error: command not recognized");
+        break;
+    }
+}

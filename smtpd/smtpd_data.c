@@ -1,0 +1,223 @@
+/*
+ * smtpd_data.c - the DATA phase: from the client's dot-stuffed lines to a
+ * durable queue file, and the defence against SMTP smuggling.
+ *
+ * The end of the message is exactly <CR><LF>.<CR><LF>: a "." line that
+ * ends in CR LF and follows a line that ended in CR LF.  Nothing else ends
+ * it; in particular <LF>.<LF>, <LF>.<CR><LF> and <CR><LF>.<LF> are content.
+ * With smtpd_forbid_bare_newline = reject (the default) a message that holds
+ * a bare LF or a bare CR anywhere is refused with 550 5.5.2 once its real
+ * end arrives, so a second message hidden inside the first is never
+ * accepted; with "normalize" a bare LF ends a line and the message is kept.
+ *
+ * The content is stored with LF line ends (as Maildir wants it) and with
+ * the dots unstuffed.  The 250 reply is sent only after qfile_commit() has
+ * made the file and its name durable.
+ */
+#include "sys_defs.h"
+#include "smtpd.h"
+#include "mail_params.h"
+#include "qfile.h"
+#include "qmgr_proto.h"
+#include "queue.h"
+#include "msg.h"
+#include "strutil.h"
+
+static int smtpd_incoming_fd = -1;
+
+void smtpd_data_init(void)
+{
+    smtpd_incoming_fd = open(QUEUE_INCOMING, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (smtpd_incoming_fd < 0)
+        msg_fatal("open %s/%s: %m", var_queue_dir, QUEUE_INCOMING);
+}
+
+/* Why a message is refused at its end; the first problem found wins. */
+enum data_error {
+    DATA_OK,
+    DATA_TOO_BIG,
+    DATA_LINE_TOO_LONG,
+    DATA_BARE_LF,
+    DATA_BARE_CR,
+};
+
+struct data_state {
+    struct qfile_writer w;
+    enum data_error error;
+    long long size;
+    bool prev_crlf;    /* the previous line ended in CR LF */
+    bool in_line;      /* the next piece continues a line (after a fragment) */
+    bool reject_bare;  /* smtpd_forbid_bare_newline = reject */
+};
+
+static void data_error(struct data_state *d, enum data_error e)
+{
+    if (d->error == DATA_OK)
+        d->error = e;
+}
+
+static void data_store(struct data_state *d, const unsigned char *p, size_t len, bool eol)
+{
+    if (d->error == DATA_TOO_BIG)
+        return;
+    d->size += (long long)len + eol;
+    if (var_message_size_limit > 0 && d->size > var_message_size_limit) {
+        d->error = DATA_TOO_BIG; /* beats every other reason: stop writing */
+        return;
+    }
+    qfile_content_write(&d->w, p, len);
+    if (eol)
+        qfile_content_write(&d->w, "\n", 1);
+}
+
+static void data_write_envelope(struct smtpd_state *st, struct data_state *d,
+                                const struct timeval *now)
+{
+    char text[64];
+    size_t i;
+
+    snprintf(text, sizeof(text), "%lld %ld", (long long)now->tv_sec, (long)now->tv_usec);
+    qfile_put(&d->w, QFILE_REC_TIME, text, strlen(text));
+    qfile_put(&d->w, QFILE_REC_SENDER, st->sender, strlen(st->sender));
+    qfile_put_attr(&d->w, "client_name", st->name);
+    qfile_put_attr(&d->w, "client_address", st->addr);
+    snprintf(text, sizeof(text), "%d", st->port);
+    qfile_put_attr(&d->w, "client_port", text);
+    qfile_put_attr(&d->w, "helo_name", st->helo);
+    qfile_put_attr(&d->w, "protocol", st->esmtp ? "ESMTP" : "SMTP");
+    for (i = 0; i < st->nrcpts; i++)
+        qfile_put_rcpt(&d->w, st->rcpts[i].address, NULL, 0);
+}
+
+static void data_received(struct smtpd_state *st, struct data_state *d, time_t now)
+{
+    char date[80], hdr[2048];
+    int n;
+
+    str_rfc5322_date(date, sizeof(date), now);
+    /* Postfix's layout: "for <rcpt>" only when there is exactly one. */
+    if (st->nrcpts == 1)
+        n = snprintf(hdr, sizeof(hdr),
+                     "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s\n\tfor <%s>; %s\n",
+                     st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
+                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, st->rcpts[0].address,
+                     date);
+    else
+        n = snprintf(hdr, sizeof(hdr),
+                     "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s;\n\t%s\n",
+                     st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
+                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, date);
+    if (n < 0 || (size_t)n >= sizeof(hdr))
+        n = 0;
+    data_store(d, (const unsigned char *)hdr, (size_t)n, false);
+}
+
+/*
+ * Read the content up to the real end of data.  Returns 0 at the end,
+ * -1 if the client went away or timed out.
+ */
+static int data_read(struct smtpd_state *st, struct data_state *d)
+{
+    size_t max = (size_t)var_line_length_limit;
+    int term, r;
+
+    for (;;) {
+        const unsigned char *p;
+        size_t len;
+
+        r = stream_get_line(st->client, &st->line, max, &term);
+        if (r < 0)
+            return -1;
+        p = st->line.data;
+        len = st->line.len;
+        if (!d->in_line && r == 1 && term == STREAM_TERM_CRLF && d->prev_crlf && len == 1 &&
+            p[0] == '.')
+            return 0;
+        if (memchr(p, '\r', len) != NULL)
+            data_error(d, d->reject_bare ? DATA_BARE_CR : DATA_OK);
+        if (r == 0) {
+            /* A piece of an over-long line; the rest follows. */
+            data_error(d, DATA_LINE_TOO_LONG);
+            if (!d->in_line && len > 0 && p[0] == '.')
+                p++, len--;
+            data_store(d, p, len, false);
+            d->in_line = true;
+            continue;
+        }
+        if (term == STREAM_TERM_LF && d->reject_bare)
+            data_error(d, DATA_BARE_LF);
+        if (!d->in_line && len > 0 && p[0] == '.')
+            p++, len--;
+        data_store(d, p, len, true);
+        d->in_line = false;
+        d->prev_crlf = term == STREAM_TERM_CRLF;
+    }
+}
+
+static const char *data_error_reply(enum data_error e)
+{
+    switch (e) {
+    case DATA_TOO_BIG:
+        return "552 5.3.4 Error: message file too big";
+    case DATA_LINE_TOO_LONG:
+        return "500 5.5.2 Error: line too long";
+    case DATA_BARE_LF:
+        return "550 5.5.2 Error: bare <LF> received";
+    case DATA_BARE_CR:
+        return "550 5.5.2 Error: bare <CR> received";
+    case DATA_OK:
+        break;
+    }
+    return "451 4.3.0 Error: internal error";
+}
+
+void smtpd_data(struct smtpd_state *st)
+{
+    struct data_state d;
+    struct timeval now;
+    const char *why;
+
+    memset(&d, 0, sizeof(d));
+    d.prev_crlf = true; /* the DATA command line itself ended the previous line */
+    d.reject_bare = strcmp(var_smtpd_forbid_bare_newline, "reject") == 0;
+    gettimeofday(&now, NULL);
+    if (qfile_create(&d.w, &now, &why) < 0) {
+        msg_warn("create queue file in %s/%s: %s", var_queue_dir, QUEUE_INCOMING, why);
+        smtpd_reply(st, "451 4.3.0 Error: queue file write error");
+        return;
+    }
+    msg_info("%s: client=%s", d.w.id, smtpd_client(st));
+    data_write_envelope(st, &d, &now);
+    qfile_content_begin(&d.w);
+    data_received(st, &d, now.tv_sec);
+    smtpd_reply(st, "354 End data with <CR><LF>.<CR><LF>");
+    if (stream_flush(st->client) < 0 || data_read(st, &d) < 0) {
+        qfile_abort(&d.w);
+        st->quit = true;
+        msg_info("%s after DATA (%lld bytes) from %s",
+                 (st->client->flags & STREAM_F_TIMEOUT) ? "timeout" : "lost connection",
+                 d.size, smtpd_client(st));
+        return;
+    }
+    if (d.error != DATA_OK) {
+        qfile_abort(&d.w);
+        msg_info("%s: reject: DATA from %s: %s; from=<%s> proto=%s helo=<%s>", d.w.id,
+                 smtpd_client(st), data_error_reply(d.error), st->sender,
+                 st->esmtp ? "ESMTP" : "SMTP", st->helo);
+        smtpd_reply(st, "%s", data_error_reply(d.error));
+        return;
+    }
+    qfile_content_end(&d.w);
+    if (qfile_commit(&d.w, smtpd_incoming_fd) < 0) {
+        int err = errno;
+
+        msg_warn("%s: queue file write error: %s", d.w.id, strerror(err));
+        if (err == ENOSPC || err == EDQUOT)
+            smtpd_reply(st, "452 4.3.1 Insufficient system storage");
+        else
+            smtpd_reply(st, "451 4.3.0 Error: queue file write error");
+        return;
+    }
+    smtpd_reply(st, "250 2.0.0 Ok: queued as %s", d.w.id);
+    qmgr_notify_queued(d.w.id);
+}
