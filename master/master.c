@@ -15,12 +15,18 @@
 #include "iostuff.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "conf.h"
 
 #define MASTER_STOP_GRACE_MS 10000
 
 bool master_foreground;
 const char *master_config_dir;
 bool master_stopping;
+
+char *master_main_cf;
+
+#define MASTER_SNAPSHOT QUEUE_PID "/main.cf"
+#define MASTER_SNAPSHOT_NEW QUEUE_PID "/main.cf.new"
 
 static int master_ready_fd = -1;
 static int master_pid_fd = -1;
@@ -110,14 +116,44 @@ static void master_on_sigchld(int sig UNUSED)
     master_reap();
 }
 
-/* Validate the new configuration in a throw-away child first, because a
- * failed load must not leave half the parameters changed in master. */
+/*
+ * Copy config_dir/main.cf to MASTER_SNAPSHOT_NEW (in the queue directory,
+ * our cwd).  Checks and daemons then read the copy, so what was checked is
+ * exactly what runs, however the original is edited in between.
+ */
+static int master_snapshot_copy(char **error_r)
+{
+    char *src = xasprintf("%s/main.cf", master_config_dir);
+    unsigned char *text;
+    const char *why;
+    size_t len;
+    int fd, ret = -1;
+
+    if (conf_slurp(src, &text, &len, &why) < 0) {
+        *error_r = xasprintf("open %s: %s", src, why);
+        free(src);
+        return -1;
+    }
+    fd = open(MASTER_SNAPSHOT_NEW, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0 || write_full(fd, text, len) < 0 || fsync(fd) < 0)
+        *error_r = xasprintf("write %s/%s: %s", var_queue_dir, MASTER_SNAPSHOT_NEW,
+                             strerror(errno));
+    else
+        ret = 0;
+    close_quietly(fd);
+    free(text);
+    free(src);
+    return ret;
+}
+
+/* Check the copied configuration in a throw-away child: a failed load must
+ * not leave half of master's parameters changed. */
 static bool master_config_ok(void)
 {
-    pid_t pid = fork();
+    pid_t pid;
     int status;
 
-    if (pid < 0) {
+    if ((pid = fork()) < 0) {
         msg_warn("fork: %m");
         return false;
     }
@@ -126,6 +162,7 @@ static bool master_config_ok(void)
         size_t n;
         char *err, *path;
 
+        mail_conf_use_file(MASTER_SNAPSHOT_NEW);
         if (mail_conf_load(master_config_dir, NULL, &err) < 0) {
             msg_error("reload: %s; keeping the old configuration", err);
             _exit(1);
@@ -143,13 +180,29 @@ static bool master_config_ok(void)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* Make the checked copy the one daemons start from, and load it ourselves. */
+static void master_snapshot_commit(void)
+{
+    if (rename(MASTER_SNAPSHOT_NEW, MASTER_SNAPSHOT) < 0)
+        msg_fatal("rename %s to %s: %m", MASTER_SNAPSHOT_NEW, MASTER_SNAPSHOT);
+    mail_conf_use_file(master_main_cf);
+    mail_conf_load_or_die(master_config_dir, NULL);
+}
+
 static void master_on_sighup(int sig UNUSED)
 {
     char *err;
 
-    if (master_stopping || !master_config_ok())
+    if (master_stopping)
         return;
-    mail_conf_load_or_die(master_config_dir, NULL);
+    if (master_snapshot_copy(&err) < 0) {
+        msg_error("reload: %s; keeping the old configuration", err);
+        free(err);
+        return;
+    }
+    if (!master_config_ok())
+        return;
+    master_snapshot_commit();
     if (mail_owner_lookup(&err) < 0) {
         msg_error("reload: %s", err);
         free(err);
@@ -189,6 +242,10 @@ static void master_init(void)
         msg_fatal("%s", err);
     if (chdir(var_queue_dir) < 0)
         msg_fatal("chdir %s: %m", var_queue_dir);
+    master_main_cf = xasprintf("%s/%s", var_queue_dir, MASTER_SNAPSHOT);
+    if (master_snapshot_copy(&err) < 0)
+        msg_fatal("%s", err);
+    master_snapshot_commit();
 }
 
 int main(int argc, char **argv)

@@ -42,6 +42,7 @@ extern struct master_proc *master_procs;
 extern bool master_foreground;
 extern const char *master_config_dir;
 extern bool master_stopping;
+extern char *master_main_cf; /* absolute path of the main.cf snapshot */
 
 /* master_service.c */
 int master_services_load(char **error_r);

@@ -175,6 +175,16 @@ void master_serv_free(struct master_serv *s)
 {
     int i;
 
+    /* A removed unix service takes its socket name with it (unless the
+     * listener was handed over to a replacement: nlisten is 0 then). */
+    if (s->ent.type == MASTER_TYPE_UNIX && s->nlisten > 0) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/%s", s->ent.private_ ? "private" : "public",
+                 s->ent.name);
+        if (unlink(path) < 0 && errno != ENOENT)
+            msg_warn("remove %s: %m", path);
+    }
     for (i = 0; i < s->nlisten; i++) {
         event_remove(s->listen_fd[i]);
         close_quietly(s->listen_fd[i]);

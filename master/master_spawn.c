@@ -38,7 +38,7 @@ int master_proc_count(void)
 /* Build the child's argument vector (see master_proto.h). */
 static char **spawn_argv(const struct master_serv *s, char *nsock)
 {
-    size_t n = 0, i, max = 16;
+    size_t n = 0, i, max = 18;
     char **argv;
 
     for (i = 0; s->ent.overrides[i]; i++)
@@ -53,6 +53,8 @@ static char **spawn_argv(const struct master_serv *s, char *nsock)
     argv[n++] = (char *)master_type_name(s->ent.type);
     argv[n++] = "-c";
     argv[n++] = (char *)master_config_dir;
+    argv[n++] = "-m";
+    argv[n++] = master_main_cf;
     argv[n++] = "-s";
     argv[n++] = nsock;
     if (!s->ent.unpriv)
@@ -193,7 +195,9 @@ static void reaped(struct master_proc *p, int status)
     bool abnormal = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
     const char *name = s ? s->ent.command : "process";
 
-    if (WIFSIGNALED(status))
+    if (master_stopping && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
+        abnormal = false; /* we asked it to stop */
+    else if (WIFSIGNALED(status))
         msg_warn("process %s/%s pid %ld killed by signal %d", var_daemon_dir, name,
                  (long)p->pid, WTERMSIG(status));
     else if (abnormal)

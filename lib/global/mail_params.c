@@ -113,6 +113,7 @@ static struct conf main_cf;      /* raw entries from main.cf and overrides */
 static char *param_text[COUNTOF(params)]; /* expanded values */
 static char *computed_cache[COUNTOF(params)];
 static const char *load_config_dir;
+static char *load_main_cf; /* read this instead of config_dir/main.cf */
 
 static const char *compute_config_dir(void)
 {
@@ -332,7 +333,7 @@ int mail_conf_load(const char *config_dir, char *const *overrides, char **error_
 
     mail_conf_reset();
     load_config_dir = mail_conf_dir(config_dir);
-    path = xasprintf("%s/main.cf", load_config_dir);
+    path = load_main_cf ? xstrdup(load_main_cf) : xasprintf("%s/main.cf", load_config_dir);
     if (conf_read_file(&main_cf, path, error_r) < 0) {
         free(path);
         return -1;
@@ -392,6 +393,12 @@ int mail_owner_lookup(char **error_r)
     var_owner_uid = pw->pw_uid;
     var_owner_gid = pw->pw_gid;
     return 0;
+}
+
+void mail_conf_use_file(const char *path)
+{
+    free(load_main_cf);
+    load_main_cf = path ? xstrdup(path) : NULL;
 }
 
 void mail_conf_load_or_die(const char *config_dir, char *const *overrides)

@@ -84,6 +84,12 @@ extern gid_t var_owner_gid;
 int mail_conf_load(const char *config_dir, char *const *overrides, char **error_r);
 /* Resolve mail_owner into var_owner_uid/gid; it must exist and not be root. */
 int mail_owner_lookup(char **error_r);
+/*
+ * Read main.cf from this file rather than config_dir/main.cf (NULL: back to
+ * normal).  master starts daemons from its snapshot of the last main.cf that
+ * passed its checks, so a broken edit cannot stop new processes from starting.
+ */
+void mail_conf_use_file(const char *path);
 /* Like mail_conf_load() but exit with a fatal error on failure. */
 void mail_conf_load_or_die(const char *config_dir, char *const *overrides);
 

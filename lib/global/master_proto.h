@@ -7,8 +7,9 @@
  *   fd MASTER_STATUS_FD    write end of the service's status pipe
  *   fd MASTER_LISTEN_FD..  the service's listening sockets, bound by master
  *
- * and the arguments "-n SERVICE -t TYPE -c CONFIG_DIR -s NSOCKETS
- * [-u] [-r] [-S] [-o name=value]... [-- master.cf args]".  A child reports
+ * and the arguments "-n SERVICE -t TYPE -c CONFIG_DIR -m MAIN_CF -s NSOCKETS
+ * [-u] [-r] [-S] [-o name=value]... [master.cf args]", where MAIN_CF is
+ * master's snapshot of the last main.cf that passed its checks.  A child reports
  * each change between "available" (waiting for a connection) and "taken"
  * (serving one) by writing a struct master_status to the pipe; master uses
  * that to decide when another process is needed.  These are fixed-size

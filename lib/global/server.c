@@ -50,7 +50,7 @@ static void server_on_signal(int sig)
 
 static void server_usage(void)
 {
-    msg_fatal("usage: %s -n service -t type -c config_dir -s nsock [-u] [-r] [-S] "
+    msg_fatal("usage: %s -n service -t type -c config_dir [-m main.cf] -s nsock [-u] [-r] [-S] "
               "[-o name=value]... [-- args]  (this program is started by master)",
               server_program);
 }
@@ -63,7 +63,7 @@ static char **server_parse_args(int argc, char **argv, const char **config_dir)
     long long n;
 
     opterr = 0;
-    while ((c = getopt(argc, argv, "n:t:c:s:o:urSv")) != -1) {
+    while ((c = getopt(argc, argv, "n:t:c:m:s:o:urSv")) != -1) {
         switch (c) {
         case 'n':
             server_service = optarg;
@@ -72,6 +72,9 @@ static char **server_parse_args(int argc, char **argv, const char **config_dir)
             break;
         case 'c':
             *config_dir = optarg;
+            break;
+        case 'm':
+            mail_conf_use_file(optarg);
             break;
         case 's':
             if (str_to_ll(optarg, 0, MASTER_LISTEN_MAX, &n) < 0)
