@@ -213,8 +213,13 @@ int main(int argc, char **argv)
     {
         char *err;
 
-        if (mail_conf_load(config_dir, NULL, &err) < 0)
-            fail(EX_CONFIG, "%s", err);
+        /* A broken main.cf must not keep anyone from stopping the system. */
+        if (mail_conf_load(config_dir, NULL, &err) < 0) {
+            if (strcmp(cmd, "reload") == 0 || mail_conf_load_lenient(config_dir) < 0)
+                fail(EX_CONFIG, "%s", err);
+            msg_warn("%s", err);
+            free(err);
+        }
     }
     if (strcmp(cmd, "stop") == 0) {
         need_root(cmd);

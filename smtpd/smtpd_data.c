@@ -118,7 +118,12 @@ static void data_received(struct smtpd_state *st, struct data_state *d, time_t n
  */
 static int data_read(struct smtpd_state *st, struct data_state *d)
 {
-    size_t max = (size_t)var_line_length_limit;
+    /*
+     * One byte more than the limit on the wire: the dot a client doubles for
+     * transparency is not part of the line (RFC 5321 4.5.3.1.6).  The limit
+     * itself is checked below, on the unstuffed line.
+     */
+    size_t max = (size_t)var_line_length_limit + 1;
     int term, r;
 
     for (;;) {
@@ -148,6 +153,8 @@ static int data_read(struct smtpd_state *st, struct data_state *d)
             data_error(d, DATA_BARE_LF);
         if (!d->in_line && len > 0 && p[0] == '.')
             p++, len--;
+        if (len > (size_t)var_line_length_limit)
+            data_error(d, DATA_LINE_TOO_LONG);
         data_store(d, p, len, true);
         d->in_line = false;
         d->prev_crlf = term == STREAM_TERM_CRLF;

@@ -114,6 +114,7 @@ static char *param_text[COUNTOF(params)]; /* expanded values */
 static char *computed_cache[COUNTOF(params)];
 static const char *load_config_dir;
 static char *load_main_cf; /* read this instead of config_dir/main.cf */
+static bool load_lenient;  /* skip unknown names, use defaults for bad values */
 
 static const char *compute_config_dir(void)
 {
@@ -325,6 +326,26 @@ static int mail_conf_overrides(char *const *overrides, char **error_r)
     return 0;
 }
 
+/* Lenient loading: the value of parameter i, or its default if that fails. */
+static int mail_conf_lenient_value(size_t i, struct buf *val)
+{
+    const struct param *p = params + i;
+    const char *why;
+    char *xerr = NULL;
+
+    if (conf_expand(param_raw(i), param_lookup, NULL, val, &xerr) == 0 &&
+        param_assign(p, buf_str(val), &why) == 0)
+        return 0;
+    free(xerr);
+    buf_reset(val);
+    xerr = NULL;
+    if (conf_expand(mail_param_default(p->name), param_lookup, NULL, val, &xerr) == 0 &&
+        param_assign(p, buf_str(val), &why) == 0)
+        return 0;
+    free(xerr);
+    return -1;
+}
+
 int mail_conf_load(const char *config_dir, char *const *overrides, char **error_r)
 {
     char *path;
@@ -340,7 +361,7 @@ int mail_conf_load(const char *config_dir, char *const *overrides, char **error_
     }
     free(path);
     for (i = 0; i < main_cf.n; i++) {
-        if (param_find(main_cf.entries[i].name, NULL) == NULL) {
+        if (param_find(main_cf.entries[i].name, NULL) == NULL && !load_lenient) {
             *error_r = xasprintf("%s, line %d: unknown parameter \"%s\"", main_cf.entries[i].file,
                                  main_cf.entries[i].line, main_cf.entries[i].name);
             return -1;
@@ -354,6 +375,11 @@ int mail_conf_load(const char *config_dir, char *const *overrides, char **error_
         const char *why = NULL;
 
         buf_reset(&val);
+        if (load_lenient && mail_conf_lenient_value(i, &val) == 0) {
+            free(param_text[i]);
+            param_text[i] = xstrdup(buf_str(&val));
+            continue;
+        }
         if (conf_expand(param_raw(i), param_lookup, NULL, &val, &xerr) < 0) {
             *error_r = param_error(params[i].name, xerr);
             free(xerr);
@@ -393,6 +419,19 @@ int mail_owner_lookup(char **error_r)
     var_owner_uid = pw->pw_uid;
     var_owner_gid = pw->pw_gid;
     return 0;
+}
+
+int mail_conf_load_lenient(const char *config_dir)
+{
+    char *err;
+    int ret;
+
+    load_lenient = true;
+    ret = mail_conf_load(config_dir, NULL, &err);
+    load_lenient = false;
+    if (ret < 0)
+        free(err);
+    return ret;
 }
 
 void mail_conf_use_file(const char *path)

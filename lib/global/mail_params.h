@@ -85,6 +85,12 @@ int mail_conf_load(const char *config_dir, char *const *overrides, char **error_
 /* Resolve mail_owner into var_owner_uid/gid; it must exist and not be root. */
 int mail_owner_lookup(char **error_r);
 /*
+ * Load as much of main.cf as makes sense: unknown names are skipped and bad
+ * values replaced by defaults.  Only for finding the queue of a running
+ * system whose main.cf was broken since ("postern stop" must still work).
+ */
+int mail_conf_load_lenient(const char *config_dir);
+/*
  * Read main.cf from this file rather than config_dir/main.cf (NULL: back to
  * normal).  master starts daemons from its snapshot of the last main.cf that
  * passed its checks, so a broken edit cannot stop new processes from starting.

@@ -146,7 +146,11 @@ int stream_get_line(struct stream *s, struct buf *out, size_t max, int *term_r)
                 return 1;
             }
         }
-        if (avail >= max + 1) {
+        /*
+         * max bytes and then a CR may still be a line of exactly max bytes
+         * whose LF has not arrived yet: wait for it before cutting.
+         */
+        if (avail >= max + 2 || (avail == max + 1 && start[max] != '\r')) {
             /* A fragment of max bytes; keep a trailing CR with what follows. */
             size_t take = max;
 

@@ -192,8 +192,19 @@ class Instance:
 
     def stop(self):
         if self.started:
-            self.postern("stop", check=False)
+            try:
+                pid = self.master_pid()
+            except (OSError, ValueError):
+                pid = None
+            r = self.postern("stop", check=False)
             self.started = False
+            if pid and os.path.exists("/proc/%d" % pid):
+                try:
+                    wait_until(lambda: not os.path.exists("/proc/%d" % pid), 10,
+                               what="master to exit")
+                except AssertionError:
+                    os.kill(pid, signal.SIGKILL)
+                    raise AssertionError("postern stop left master running: %s" % r.stderr)
         self.check_sanitizers()
 
     def cleanup(self):

@@ -134,6 +134,13 @@ def test_reload_with_broken_config_keeps_running(make_instance, user):
     with smtplib.SMTP(inst.addr, inst.port) as s:
         s.sendmail("a@client.test", [user.name + "@test.example"], "Subject: b\r\n\r\nb\r\n")
     user.wait_for(1)
+    # The system can still be stopped; the command says what is wrong.
+    r = inst.postern("stop", check=False)
+    assert r.returncode == 0
+    assert 'warning: %s/main.cf' % inst.etc in r.stderr and "bogus_parameter" in r.stderr
+    inst.started = False
+    r = inst.postern("status", check=False)
+    assert r.returncode == EX_UNAVAILABLE
 
 
 def test_start_fg_logs_to_stderr_and_stops_on_sigterm(make_instance):
