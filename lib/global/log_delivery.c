@@ -15,10 +15,10 @@ void log_delivery(const char *queue_id, const char *rcpt, const char *relay,
 
     gettimeofday(&now, NULL);
     delay = (double)(now.tv_sec - arrival_sec) + (double)(now.tv_usec - arrival_usec) / 1e6;
-    if (delay < 0)
+    if (delay < 0.0001) /* clock skew; and no exponent from "%.2g" below */
         delay = 0;
     /* Postfix's style: two significant digits for short delays, whole seconds after. */
-    if (delay < 100)
+    if (delay < 10) /* "%.2g" of 99.5 and up would be "1e+02" */
         snprintf(text, sizeof(text), "%.2g", delay);
     else
         snprintf(text, sizeof(text), "%.0f", delay);

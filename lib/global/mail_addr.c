@@ -98,7 +98,7 @@ static size_t parse_local(const unsigned char *p, size_t len, struct mail_addr *
                 goto toolong;
             a->local[o++] = (char)c;
         }
-        if (i >= len)
+        if (i >= len || o == 0) /* "" would have no internal form */
             goto bad;
         i++; /* closing quote */
     } else {

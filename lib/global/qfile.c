@@ -81,7 +81,7 @@ static int qfile_time(struct qmsg *m, const unsigned char *d, size_t len)
     text[len] = 0;
     errno = 0;
     sec = strtoll(text, &end, 10);
-    if (errno || end == text || *end != ' ' || sec < 0)
+    if (errno || end == text || *end != ' ' || sec < 0 || !isdigit((unsigned char)end[1]))
         return -1;
     usec = strtol(end + 1, &end, 10);
     if (errno || *end != 0 || usec < 0 || usec > 999999 || !isdigit((unsigned char)text[0]))

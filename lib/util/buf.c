@@ -32,7 +32,8 @@ int buf_reserve(struct buf *b, size_t n)
 {
     size_t want, cap;
 
-    if (n > b->max || b->len > b->max - n)
+    /* len + n plus the NUL must not wrap around either. */
+    if (n > b->max || b->len > b->max - n || b->len + n == SIZE_MAX)
         return -1;
     want = b->len + n;
     if (want <= b->cap && b->data != NULL)

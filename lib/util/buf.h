@@ -34,7 +34,7 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, int c);
 /* Append formatted text; -1 past the maximum (nothing is appended then). */
 int buf_printf(struct buf *b, const char *fmt, ...) PRINTFLIKE(2, 3);
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTFLIKE(2, 0);
 /* Remove the first n bytes. */
 void buf_consume(struct buf *b, size_t n);
 /* Shorten to len bytes (len <= b->len). */

@@ -41,7 +41,7 @@ int cidr_parse(const char *text, struct cidr *c, const char **error_r)
         errno = 0;
         long v = strtol(slash + 1, &end, 10);
 
-        if (slash[1] == 0 || *end != 0 || errno || v < 0 || v > maxbits) {
+        if (!isdigit((unsigned char)slash[1]) || *end != 0 || errno || v < 0 || v > maxbits) {
             *error_r = "bad network prefix length";
             return -1;
         }

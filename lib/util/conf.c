@@ -269,6 +269,7 @@ static int conf_expand_ref(struct conf_expander *x, const char *name, int op, co
     x->stack[x->depth++] = name;
     buf_init(&tmp, out->max);
     ret = conf_expand_rec(x, raw, &tmp);
+    x->depth--; /* ${name?text}: the text may use $name again */
     if (ret == 0) {
         if (op == 0)
             ret = buf_append(out, tmp.data, tmp.len);
@@ -278,7 +279,6 @@ static int conf_expand_ref(struct conf_expander *x, const char *name, int op, co
             x->error = xasprintf("value of \"$%s\" too long", name);
     }
     buf_free(&tmp);
-    x->depth--;
     return ret;
 }
 

@@ -99,6 +99,9 @@ static void msg_write_all(int fd, const char *p, size_t len)
 }
 
 static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
+    PRINTFLIKE(3, 0);
+
+static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
 {
     char text[MSG_LINE_MAX];
     char line[MSG_LINE_MAX + 256];

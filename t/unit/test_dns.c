@@ -1,0 +1,83 @@
+/*
+ * test_dns.c - the libunbound wrapper against a test unbound.conf that
+ * serves a static root zone from local-data: lines, so nothing ever leaves
+ * the process (no forwarders, no root servers).  Covers reverse lookups
+ * (IPv4 and IPv6, lower-cased, invalid names refused), forward checks
+ * (A and AAAA), names that do not exist, and unparsable addresses.
+ */
+#include "unit.h"
+#include "dns.h"
+
+static char dir[PATH_MAX];
+
+static int setup(void **state UNUSED)
+{
+    char conf[PATH_MAX + 32];
+    const char *why = NULL;
+
+    unit_mkdtemp(dir, sizeof(dir));
+    snprintf(conf, sizeof(conf), "%s/unbound.conf", dir);
+    unit_write_text(conf, "server:\n"
+                          "    do-ip6: no\n"
+                          "    local-zone: \".\" static\n"
+                          "    local-data: \"mail.test. IN A 192.0.2.10\"\n"
+                          "    local-data: \"mail.test. IN AAAA 2001:db8::10\"\n"
+                          "    local-data: \"other.test. IN A 192.0.2.99\"\n"
+                          "    local-data: \"10.2.0.192.in-addr.arpa. IN PTR mail.test.\"\n"
+                          "    local-data: \"11.2.0.192.in-addr.arpa. IN PTR MiXeD.Test.\"\n"
+                          "    local-data: \"12.2.0.192.in-addr.arpa. IN PTR -bad-.test.\"\n"
+                          "    local-data-ptr: \"2001:db8::10 mail.test\"\n");
+    if (dns_init(conf, &why) != 0)
+        fail_msg("dns_init: %s", why);
+    /* A second call keeps the first resolver. */
+    assert_int_equal(dns_init("/nonexistent/unbound.conf", &why), 0);
+    return 0;
+}
+
+static int teardown(void **state UNUSED)
+{
+    unit_rmtree(dir);
+    return 0;
+}
+
+static void test_ptr(void **state UNUSED)
+{
+    char name[256];
+
+    assert_int_equal(dns_ptr("192.0.2.10", name, sizeof(name)), DNS_OK);
+    assert_string_equal(name, "mail.test");
+    assert_int_equal(dns_ptr("192.0.2.11", name, sizeof(name)), DNS_OK);
+    assert_string_equal(name, "mixed.test"); /* lower-cased */
+    assert_int_equal(dns_ptr("2001:db8::10", name, sizeof(name)), DNS_OK);
+    assert_string_equal(name, "mail.test");
+    /* No record, an invalid host name, no address at all. */
+    assert_int_equal(dns_ptr("192.0.2.13", name, sizeof(name)), DNS_NOTFOUND);
+    assert_int_equal(dns_ptr("192.0.2.12", name, sizeof(name)), DNS_NOTFOUND);
+    assert_int_equal(dns_ptr("not-an-address", name, sizeof(name)), DNS_NOTFOUND);
+    assert_int_equal(dns_ptr("", name, sizeof(name)), DNS_NOTFOUND);
+    /* A name that does not fit the caller's buffer is not returned cut. */
+    assert_int_equal(dns_ptr("192.0.2.10", name, 6), DNS_NOTFOUND);
+}
+
+static void test_forward(void **state UNUSED)
+{
+    assert_int_equal(dns_name_has_addr("mail.test", "192.0.2.10"), DNS_OK);
+    assert_int_equal(dns_name_has_addr("MAIL.TEST", "192.0.2.10"), DNS_OK);
+    assert_int_equal(dns_name_has_addr("mail.test", "2001:db8::10"), DNS_OK);
+    assert_int_equal(dns_name_has_addr("mail.test", "192.0.2.99"), DNS_NOTFOUND);
+    assert_int_equal(dns_name_has_addr("mail.test", "2001:db8::11"), DNS_NOTFOUND);
+    assert_int_equal(dns_name_has_addr("other.test", "2001:db8::10"), DNS_NOTFOUND);
+    assert_int_equal(dns_name_has_addr("nonexistent.test", "192.0.2.10"), DNS_NOTFOUND);
+    assert_int_equal(dns_name_has_addr("mail.test", "bogus"), DNS_NOTFOUND);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ptr),
+        cmocka_unit_test(test_forward),
+    };
+
+    unit_init("test_dns");
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

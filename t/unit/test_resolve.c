@@ -1,0 +1,139 @@
+/*
+ * test_resolve.c - recipient classification after loading a test main.cf:
+ * mydestination matches exactly and case-insensitively, relay_domains also
+ * matches subdomains (Postfix's parent_domain_matches_subdomains), the rest
+ * goes to the default transport, and lookup tables are refused for now.
+ */
+#include "unit.h"
+#include "mail_addr.h"
+#include "mail_params.h"
+#include "resolve.h"
+
+static char dir[PATH_MAX];
+
+static void load(const char *text)
+{
+    char cf[PATH_MAX + 16];
+    char *err = NULL;
+
+    snprintf(cf, sizeof(cf), "%s/main.cf", dir);
+    unit_write_text(cf, text);
+    if (mail_conf_load(dir, NULL, &err) != 0)
+        fail_msg("mail_conf_load: %s", err);
+}
+
+static void load_test_config(void)
+{
+    char *err = NULL;
+
+    load("myhostname = mail.example.com\n"
+         "mydestination = $myhostname, localhost, Example.ORG\n"
+         "relay_domains = relay.example, Other.Example\n");
+    if (resolve_init(&err) != 0)
+        fail_msg("resolve_init: %s", err);
+}
+
+static int setup(void **state UNUSED)
+{
+    unit_mkdtemp(dir, sizeof(dir));
+    load_test_config();
+    return 0;
+}
+
+static int teardown(void **state UNUSED)
+{
+    unit_rmtree(dir);
+    return 0;
+}
+
+static void test_classes(void **state UNUSED)
+{
+    static const struct {
+        const char *addr; /* internal form */
+        enum resolve_class cls;
+        const char *transport;
+    } cases[] = {
+        {"u@mail.example.com", RESOLVE_LOCAL, "local"},
+        {"u@MAIL.Example.COM", RESOLVE_LOCAL, "local"},
+        {"u@localhost", RESOLVE_LOCAL, "local"},
+        {"u@example.org", RESOLVE_LOCAL, "local"},      /* the list is folded too */
+        {"postmaster", RESOLVE_LOCAL, "local"},         /* <postmaster>: no domain */
+        {"u@sub.example.org", RESOLVE_DEFAULT, "smtp"}, /* mydestination is exact */
+        {"u@example.com", RESOLVE_DEFAULT, "smtp"},
+        {"u@relay.example", RESOLVE_RELAY, "smtp"},
+        {"u@RELAY.example", RESOLVE_RELAY, "smtp"},
+        {"u@sub.relay.example", RESOLVE_RELAY, "smtp"},
+        {"u@a.b.relay.example", RESOLVE_RELAY, "smtp"},
+        {"u@xrelay.example", RESOLVE_DEFAULT, "smtp"}, /* not a subdomain */
+        {"u@relay.example.net", RESOLVE_DEFAULT, "smtp"},
+        {"u@other.example", RESOLVE_RELAY, "smtp"},
+        {"u@example", RESOLVE_DEFAULT, "smtp"},
+        {"u@[192.0.2.1]", RESOLVE_DEFAULT, "smtp"},
+        {"u@localhost.example.com", RESOLVE_DEFAULT, "smtp"},
+    };
+    size_t i;
+
+    for (i = 0; i < COUNTOF(cases); i++) {
+        struct mail_addr a;
+        struct resolve_result r = {RESOLVE_DEFAULT, NULL};
+
+        assert_int_equal(mail_addr_from_internal(cases[i].addr, &a), 0);
+        resolve_addr(&a, &r);
+        if (r.cls != cases[i].cls || r.transport == NULL ||
+            strcmp(r.transport, cases[i].transport) != 0)
+            fail_msg("%s: class %d transport %s", cases[i].addr, r.cls,
+                     r.transport ? r.transport : "(null)");
+    }
+}
+
+static void test_local_domain(void **state UNUSED)
+{
+    assert_true(resolve_local_domain("mail.example.com"));
+    assert_true(resolve_local_domain("LOCALHOST"));
+    assert_false(resolve_local_domain("relay.example"));
+    assert_false(resolve_local_domain(""));
+    assert_false(resolve_local_domain("example.com"));
+}
+
+static void test_reinit(void **state UNUSED)
+{
+    struct mail_addr a;
+    struct resolve_result r;
+    char *err = NULL;
+
+    /* A new configuration replaces the lists. */
+    load("myhostname = other.example.net\nrelay_domains =\n");
+    assert_int_equal(resolve_init(&err), 0);
+    assert_true(resolve_local_domain("other.example.net"));
+    assert_true(resolve_local_domain("localhost.example.net"));
+    assert_false(resolve_local_domain("mail.example.com"));
+    assert_int_equal(mail_addr_from_internal("u@relay.example", &a), 0);
+    resolve_addr(&a, &r);
+    assert_int_equal(r.cls, RESOLVE_DEFAULT);
+
+    /* Lookup tables are not supported yet: said so, not ignored. */
+    load("myhostname = x.example\nmydestination = hash:/etc/postern/domains\n");
+    assert_int_equal(resolve_init(&err), -1);
+    assert_non_null(strstr(err, "mydestination"));
+    assert_non_null(strstr(err, "hash:/etc/postern/domains"));
+    free(err);
+    load("myhostname = x.example\nrelay_domains = a.example /etc/postern/relay\n");
+    assert_int_equal(resolve_init(&err), -1);
+    assert_non_null(strstr(err, "relay_domains"));
+    free(err);
+
+    /* Back to the test configuration for anything that follows. */
+    load_test_config();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classes),
+        cmocka_unit_test(test_local_domain),
+        cmocka_unit_test(test_reinit),
+    };
+
+    unit_init("test_resolve");
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,320 @@
+/*
+ * test_smtp_cmd.c - the SMTP command line parser: every verb in any case,
+ * arguments where they are allowed and refused where they are not, MAIL and
+ * RCPT with their paths and ESMTP parameters, and the exact reply for each
+ * kind of bad line (the server sends it as is).
+ */
+#include "unit.h"
+#include "smtp_cmd.h"
+
+struct cmd_case {
+    const char *line;
+    enum smtp_verb verb;
+    const char *reply; /* NULL: must parse */
+    const char *arg;   /* text argument, or the address (internal form) for MAIL/RCPT */
+};
+
+#define SYN_MAIL "501 5.5.4 Syntax: MAIL FROM:<address>"
+#define SYN_RCPT "501 5.5.4 Syntax: RCPT TO:<address>"
+#define BAD_SENDER "501 5.1.7 Bad sender address syntax"
+#define BAD_RCPT "501 5.1.3 Bad recipient address syntax"
+#define BAD_PARAM "555 5.5.4 Error: bad parameter syntax"
+#define UNKNOWN "500 5.5.2 Error: command not recognized"
+#define BAD_CHAR "500 5.5.2 Error: bad character in command"
+
+static const struct cmd_case cases[] = {
+    /* Every verb, and case does not matter. */
+    {"HELO client.example", SMTP_VERB_HELO, NULL, "client.example"},
+    {"helo client.example", SMTP_VERB_HELO, NULL, "client.example"},
+    {"EHLO [192.0.2.1]", SMTP_VERB_EHLO, NULL, "[192.0.2.1]"},
+    {"eHlO x", SMTP_VERB_EHLO, NULL, "x"},
+    {"MAIL FROM:<a@b.example>", SMTP_VERB_MAIL, NULL, "a@b.example"},
+    {"mail from:<a@b.example>", SMTP_VERB_MAIL, NULL, "a@b.example"},
+    {"RCPT TO:<a@b.example>", SMTP_VERB_RCPT, NULL, "a@b.example"},
+    {"Rcpt To:<a@b.example>", SMTP_VERB_RCPT, NULL, "a@b.example"},
+    {"DATA", SMTP_VERB_DATA, NULL, ""},
+    {"data", SMTP_VERB_DATA, NULL, ""},
+    {"BDAT 100 LAST", SMTP_VERB_BDAT, NULL, "100 LAST"},
+    {"RSET", SMTP_VERB_RSET, NULL, ""},
+    {"NOOP", SMTP_VERB_NOOP, NULL, ""},
+    {"noop anything at all", SMTP_VERB_NOOP, NULL, "anything at all"},
+    {"QUIT", SMTP_VERB_QUIT, NULL, ""},
+    {"quit", SMTP_VERB_QUIT, NULL, ""},
+    {"VRFY user", SMTP_VERB_VRFY, NULL, "user"},
+    {"EXPN list", SMTP_VERB_EXPN, NULL, "list"},
+    {"HELP", SMTP_VERB_HELP, NULL, ""},
+    {"HELP mail", SMTP_VERB_HELP, NULL, "mail"},
+    {"STARTTLS", SMTP_VERB_STARTTLS, NULL, ""},
+    {"starttls", SMTP_VERB_STARTTLS, NULL, ""},
+    {"AUTH PLAIN dGVzdAB0ZXN0AHRlc3Q=", SMTP_VERB_AUTH, NULL, "PLAIN dGVzdAB0ZXN0AHRlc3Q="},
+    /* Trailing white space is not an argument. */
+    {"QUIT   ", SMTP_VERB_QUIT, NULL, ""},
+    {"DATA \t", SMTP_VERB_DATA, NULL, ""},
+    {"HELO   spaced.example  ", SMTP_VERB_HELO, NULL, "spaced.example"},
+
+    /* Paths. */
+    {"MAIL FROM:<>", SMTP_VERB_MAIL, NULL, ""},
+    {"MAIL FROM: <a@b.example>", SMTP_VERB_MAIL, NULL, "a@b.example"},
+    {"MAIL FROM:   <a@b.example>", SMTP_VERB_MAIL, NULL, "a@b.example"},
+    {"MAIL FROM:a@b.example", SMTP_VERB_MAIL, NULL, "a@b.example"},
+    {"MAIL FROM:<\"a b\"@b.example>", SMTP_VERB_MAIL, NULL, "a b@b.example"},
+    {"MAIL FROM:<@r.example:a@b.example>", SMTP_VERB_MAIL, NULL, "a@b.example"},
+    {"RCPT TO:<postmaster>", SMTP_VERB_RCPT, NULL, "postmaster"},
+    {"RCPT TO:<Postmaster>", SMTP_VERB_RCPT, NULL, "Postmaster"},
+    {"RCPT TO:<u@[192.0.2.1]>", SMTP_VERB_RCPT, NULL, "u@[192.0.2.1]"},
+    {"MAIL FROM:<a@b.example> ", SMTP_VERB_MAIL, NULL, "a@b.example"},
+
+    /* Unknown commands. */
+    {"", SMTP_VERB_UNKNOWN, UNKNOWN, NULL},
+    {"   ", SMTP_VERB_UNKNOWN, UNKNOWN, NULL},
+    {"FOO", SMTP_VERB_UNKNOWN, UNKNOWN, NULL},
+    {"MAILX FROM:<a@b.example>", SMTP_VERB_UNKNOWN, UNKNOWN, NULL},
+    {"MAI", SMTP_VERB_UNKNOWN, UNKNOWN, NULL},
+    {" QUIT", SMTP_VERB_UNKNOWN, UNKNOWN, NULL},
+    {"GET / HTTP/1.0", SMTP_VERB_UNKNOWN, UNKNOWN, NULL},
+
+    /* Arguments where none belong, or missing where one is required. */
+    {"DATA x", SMTP_VERB_DATA, "501 5.5.4 Syntax: DATA", NULL},
+    {"RSET now", SMTP_VERB_RSET, "501 5.5.4 Syntax: RSET", NULL},
+    {"QUIT now", SMTP_VERB_QUIT, "501 5.5.4 Syntax: QUIT", NULL},
+    {"STARTTLS x", SMTP_VERB_STARTTLS, "501 5.5.4 Syntax: STARTTLS", NULL},
+    {"HELO", SMTP_VERB_HELO, "501 5.5.4 Syntax: HELO hostname", NULL},
+    {"EHLO ", SMTP_VERB_EHLO, "501 5.5.4 Syntax: EHLO hostname", NULL},
+    {"VRFY", SMTP_VERB_VRFY, "501 5.5.4 Syntax: VRFY address", NULL},
+    {"BDAT", SMTP_VERB_BDAT, "501 5.5.4 Syntax: BDAT size [LAST]", NULL},
+    {"AUTH", SMTP_VERB_AUTH, "501 5.5.4 Syntax: AUTH mechanism", NULL},
+    {"MAIL", SMTP_VERB_MAIL, SYN_MAIL, NULL},
+    {"MAIL FROM:", SMTP_VERB_MAIL, SYN_MAIL, NULL},
+    {"MAIL FROM:   ", SMTP_VERB_MAIL, SYN_MAIL, NULL},
+    {"MAIL TO:<a@b.example>", SMTP_VERB_MAIL, SYN_MAIL, NULL},
+    {"MAIL FROM <a@b.example>", SMTP_VERB_MAIL, SYN_MAIL, NULL},
+    {"RCPT", SMTP_VERB_RCPT, SYN_RCPT, NULL},
+    {"RCPT FROM:<a@b.example>", SMTP_VERB_RCPT, SYN_RCPT, NULL},
+    {"RCPT TO", SMTP_VERB_RCPT, SYN_RCPT, NULL},
+
+    /* Bad addresses. */
+    {"MAIL FROM:<a@b.example", SMTP_VERB_MAIL, BAD_SENDER, NULL},
+    {"MAIL FROM:<postmaster>", SMTP_VERB_MAIL, BAD_SENDER, NULL},
+    {"MAIL FROM:<a@b.example>x", SMTP_VERB_MAIL, BAD_SENDER, NULL},
+    {"MAIL FROM:<a@-b.example>", SMTP_VERB_MAIL, BAD_SENDER, NULL},
+    {"MAIL FROM:<a..b@b.example>", SMTP_VERB_MAIL, BAD_SENDER, NULL},
+    {"RCPT TO:<>", SMTP_VERB_RCPT, BAD_RCPT, NULL},
+    {"RCPT TO:<bad@>", SMTP_VERB_RCPT, BAD_RCPT, NULL},
+    {"RCPT TO:<a b@c.example>", SMTP_VERB_RCPT, BAD_RCPT, NULL},
+    {"RCPT TO:<u@[300.0.0.1]>", SMTP_VERB_RCPT, BAD_RCPT, NULL},
+
+    /* Bad parameters. */
+    {"MAIL FROM:<a@b.example> SIZE=", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> =100", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> SIZE==1", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> SIZE=1=2", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> SI_ZE=1", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> -SIZE=1", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> SIZE=1\tBODY=7BIT", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> SIZE=\x7f", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"MAIL FROM:<a@b.example> SIZE=caf\xc3\xa9", SMTP_VERB_MAIL, BAD_PARAM, NULL},
+    {"RCPT TO:<a@b.example> NOTIFY=", SMTP_VERB_RCPT, BAD_PARAM, NULL},
+
+    /* Bytes that never belong in a command line. */
+    {"QUIT\r", SMTP_VERB_UNKNOWN, BAD_CHAR, NULL},
+    {"NOOP a\nb", SMTP_VERB_UNKNOWN, BAD_CHAR, NULL},
+    {"MAIL FROM:<a@b.example>\r", SMTP_VERB_UNKNOWN, BAD_CHAR, NULL},
+};
+
+static void test_table(void **state UNUSED)
+{
+    struct unit_rows rows = {.len = 0};
+    size_t i;
+
+    for (i = 0; i < COUNTOF(cases); i++) {
+        const struct cmd_case *c = cases + i;
+        size_t len = strlen(c->line);
+        unsigned char *copy = malloc(len ? len : 1); /* not NUL-terminated */
+        struct smtp_cmd cmd;
+        const char *reply = NULL;
+        char shown[128];
+        int ret;
+
+        assert_non_null(copy);
+        memcpy(copy, c->line, len);
+        unit_escape(c->line, shown, sizeof(shown));
+        ret = smtp_cmd_parse(copy, len, &cmd, &reply);
+        if (cmd.verb != c->verb)
+            unit_row_fail(&rows, "%s: verb %d, want %d", shown, cmd.verb, c->verb);
+        if (c->reply == NULL) {
+            if (ret != 0) {
+                unit_row_fail(&rows, "%s: refused: %s", shown, reply);
+            } else if (c->verb == SMTP_VERB_MAIL || c->verb == SMTP_VERB_RCPT) {
+                char addr[MAIL_ADDR_TEXT_MAX + 1];
+
+                mail_addr_internal(&cmd.addr, addr, sizeof(addr));
+                if (strcmp(addr, c->arg) != 0)
+                    unit_row_fail(&rows, "%s: address \"%s\"", shown, addr);
+            } else if (strcmp(cmd.arg, c->arg) != 0) {
+                unit_row_fail(&rows, "%s: argument \"%s\"", shown, cmd.arg);
+            }
+        } else if (ret != -1) {
+            unit_row_fail(&rows, "%s: accepted", shown);
+        } else if (reply == NULL || strcmp(reply, c->reply) != 0) {
+            unit_row_fail(&rows, "%s: reply \"%s\", want \"%s\"", shown, reply ? reply : "(null)",
+                          c->reply);
+        }
+        free(copy);
+    }
+    unit_rows_check(&rows);
+}
+
+static int parse(const char *line, struct smtp_cmd *cmd, const char **reply)
+{
+    return smtp_cmd_parse((const unsigned char *)line, strlen(line), cmd, reply);
+}
+
+static void test_names(void **state UNUSED)
+{
+    static const char *const verbs[] = {
+        "HELO x", "EHLO x", "MAIL FROM:<>", "RCPT TO:<a@b>", "DATA", "BDAT 1",   "RSET",
+        "NOOP",   "QUIT",   "VRFY x",       "EXPN x",        "HELP", "STARTTLS", "AUTH PLAIN"};
+    struct smtp_cmd cmd;
+    const char *reply;
+    char lower[64];
+    size_t i, j;
+
+    for (i = 0; i < COUNTOF(verbs); i++) {
+        /* The canonical name is upper case whatever the client sent. */
+        for (j = 0; verbs[i][j] && j + 1 < sizeof(lower); j++)
+            lower[j] = (char)tolower((unsigned char)verbs[i][j]);
+        lower[j] = 0;
+        assert_int_equal(parse(lower, &cmd, &reply), 0);
+        assert_int_equal(strncmp(cmd.name, verbs[i], strlen(cmd.name)), 0);
+        assert_int_equal(cmd.verb, (enum smtp_verb)(SMTP_VERB_HELO + i));
+    }
+    assert_int_equal(parse("BOGUS", &cmd, &reply), -1);
+    assert_string_equal(cmd.name, "unknown");
+    assert_int_equal(cmd.verb, SMTP_VERB_UNKNOWN);
+}
+
+static void test_params(void **state UNUSED)
+{
+    struct smtp_cmd cmd;
+    const struct smtp_param *sp;
+    const char *reply = NULL;
+
+    assert_int_equal(parse("MAIL FROM:<a@b.example> SIZE=100 BODY=8BITMIME", &cmd, &reply), 0);
+    assert_int_equal(cmd.nparams, 2);
+    sp = smtp_cmd_param(&cmd, "SIZE");
+    assert_non_null(sp);
+    assert_true(sp->has_value);
+    assert_string_equal(sp->value, "100");
+    sp = smtp_cmd_param(&cmd, "BODY");
+    assert_non_null(sp);
+    assert_string_equal(sp->value, "8BITMIME");
+    assert_null(smtp_cmd_param(&cmd, "size")); /* keys are stored upper case */
+    assert_null(smtp_cmd_param(&cmd, "AUTH"));
+
+    /* Keys are folded; values are kept as sent; a key alone has no value. */
+    assert_int_equal(parse("MAIL FROM: <a@b.example>  size=5  smtputf8 auth=<>  ", &cmd, &reply),
+                     0);
+    assert_int_equal(cmd.nparams, 3);
+    assert_string_equal(cmd.params[0].key, "SIZE");
+    assert_string_equal(cmd.params[1].key, "SMTPUTF8");
+    assert_false(cmd.params[1].has_value);
+    assert_string_equal(cmd.params[1].value, "");
+    assert_string_equal(cmd.params[2].key, "AUTH");
+    assert_string_equal(cmd.params[2].value, "<>");
+
+    assert_int_equal(
+        parse("RCPT TO:<a@b.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;A+40b", &cmd, &reply), 0);
+    assert_string_equal(smtp_cmd_param(&cmd, "NOTIFY")->value, "SUCCESS,FAILURE");
+    assert_string_equal(smtp_cmd_param(&cmd, "ORCPT")->value, "rfc822;A+40b");
+    assert_int_equal(parse("MAIL FROM:a@b.example SIZE=7", &cmd, &reply), 0);
+    assert_string_equal(smtp_cmd_param(&cmd, "SIZE")->value, "7");
+    assert_int_equal(parse("MAIL FROM:<> X-KEY-1=v", &cmd, &reply), 0);
+    assert_string_equal(cmd.params[0].key, "X-KEY-1");
+}
+
+static void test_param_limits(void **state UNUSED)
+{
+    char line[2048], key[SMTP_PARAM_KEY_MAX + 2], value[SMTP_PARAM_VALUE_MAX + 2];
+    struct smtp_cmd cmd;
+    const char *reply;
+    size_t o;
+    int i;
+
+    memset(key, 'K', sizeof(key) - 2);
+    key[SMTP_PARAM_KEY_MAX] = 0;
+    snprintf(line, sizeof(line), "MAIL FROM:<> %s=1", key);
+    assert_int_equal(parse(line, &cmd, &reply), 0);
+    key[SMTP_PARAM_KEY_MAX] = 'K';
+    key[SMTP_PARAM_KEY_MAX + 1] = 0;
+    snprintf(line, sizeof(line), "MAIL FROM:<> %s=1", key);
+    assert_int_equal(parse(line, &cmd, &reply), -1);
+    assert_string_equal(reply, BAD_PARAM);
+
+    memset(value, 'v', sizeof(value) - 2);
+    value[SMTP_PARAM_VALUE_MAX] = 0;
+    snprintf(line, sizeof(line), "MAIL FROM:<> K=%s", value);
+    assert_int_equal(parse(line, &cmd, &reply), 0);
+    assert_int_equal(strlen(cmd.params[0].value), SMTP_PARAM_VALUE_MAX);
+    value[SMTP_PARAM_VALUE_MAX] = 'v';
+    value[SMTP_PARAM_VALUE_MAX + 1] = 0;
+    snprintf(line, sizeof(line), "MAIL FROM:<> K=%s", value);
+    assert_int_equal(parse(line, &cmd, &reply), -1);
+    assert_string_equal(reply, BAD_PARAM);
+
+    /* SMTP_PARAM_MAX parameters, then one too many. */
+    o = (size_t)snprintf(line, sizeof(line), "RCPT TO:<a@b.example>");
+    for (i = 0; i < SMTP_PARAM_MAX; i++)
+        o += (size_t)snprintf(line + o, sizeof(line) - o, " P%d=%d", i, i);
+    assert_int_equal(parse(line, &cmd, &reply), 0);
+    assert_int_equal(cmd.nparams, SMTP_PARAM_MAX);
+    assert_string_equal(cmd.params[SMTP_PARAM_MAX - 1].value, "15");
+    snprintf(line + o, sizeof(line) - o, " EXTRA");
+    assert_int_equal(parse(line, &cmd, &reply), -1);
+    assert_string_equal(reply, "555 5.5.4 Error: too many parameters");
+}
+
+static void test_arg_limit(void **state UNUSED)
+{
+    char line[SMTP_ARG_MAX + 20];
+    struct smtp_cmd cmd;
+    const char *reply;
+
+    memcpy(line, "HELO ", 5);
+    memset(line + 5, 'h', SMTP_ARG_MAX);
+    line[5 + SMTP_ARG_MAX] = 0;
+    assert_int_equal(parse(line, &cmd, &reply), 0);
+    assert_int_equal(strlen(cmd.arg), SMTP_ARG_MAX);
+    line[5 + SMTP_ARG_MAX] = 'h';
+    line[6 + SMTP_ARG_MAX] = 0;
+    assert_int_equal(parse(line, &cmd, &reply), -1);
+    assert_string_equal(reply, "501 5.5.4 Error: argument too long");
+    assert_int_equal(cmd.verb, SMTP_VERB_HELO);
+}
+
+static void test_nul_in_line(void **state UNUSED)
+{
+    static const unsigned char quit_nul[] = {'Q', 'U', 'I', 'T', 0};
+    static const unsigned char helo_nul[] = {'H', 'E', 'L', 'O', ' ', 'a', 0, 'b'};
+    struct smtp_cmd cmd;
+    const char *reply;
+
+    assert_int_equal(smtp_cmd_parse(quit_nul, sizeof(quit_nul), &cmd, &reply), -1);
+    assert_string_equal(reply, BAD_CHAR);
+    assert_int_equal(smtp_cmd_parse(helo_nul, sizeof(helo_nul), &cmd, &reply), -1);
+    assert_string_equal(reply, BAD_CHAR);
+    /* The length is what counts: a shorter one never sees the NUL. */
+    assert_int_equal(smtp_cmd_parse(quit_nul, 4, &cmd, &reply), 0);
+    assert_int_equal(cmd.verb, SMTP_VERB_QUIT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),     cmocka_unit_test(test_names),
+        cmocka_unit_test(test_params),    cmocka_unit_test(test_param_limits),
+        cmocka_unit_test(test_arg_limit), cmocka_unit_test(test_nul_in_line),
+    };
+
+    unit_init("test_smtp_cmd");
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
