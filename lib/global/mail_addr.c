@@ -58,6 +58,9 @@ static size_t parse_domain(const unsigned char *p, size_t len, struct mail_addr 
         n = (size_t)(close - p) + 1;
         if (n - 2 >= sizeof(lit) || n > MAIL_ADDR_DOMAIN_MAX)
             return 0;
+        /* inet_pton() stops at a NUL: "[192.0.2.1\0junk]" must not pass */
+        if (memchr(p + 1, 0, n - 2) != NULL)
+            return 0;
         memcpy(lit, p + 1, n - 2);
         lit[n - 2] = 0;
         if (inet_pton(AF_INET, lit, bin) != 1 &&

@@ -112,6 +112,12 @@ int master_cf_parse_line(const unsigned char *line, size_t len, int default_maxp
         *error_r = "NUL character in line";
         return -1;
     }
+    /* \x01 stands in for commas below: a real one would come back as a comma */
+    if (memchr(line, '\x01', len) != NULL) {
+        free(text);
+        *error_r = "control character in line";
+        return -1;
+    }
     /* master.cf fields are separated by white space only (commas are data). */
     for (char *p = text; *p; p++)
         if (*p == ',')

@@ -58,6 +58,12 @@
 /* Case-insensitive ASCII comparisons that never depend on the locale. */
 #define ASCII_TOLOWER(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + ('a' - 'A') : (c))
 
+/*
+ * clang with _FORTIFY_SOURCE makes some of these macros, and poisoning a
+ * macro is an error there; gcc and the sanitizer builds still catch them.
+ */
+#if !(defined(__clang__) && defined(__USE_FORTIFY_LEVEL) && __USE_FORTIFY_LEVEL > 0)
 #pragma GCC poison strcpy strcat sprintf vsprintf gets strtok
+#endif
 
 #endif
