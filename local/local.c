@@ -90,6 +90,14 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
         msg_warn("%s: fdatasync queue file: %m", req->queue_id);
 }
 
+static bool same_file(int fd, const char *path)
+{
+    struct stat a, b;
+
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
+}
+
 static void handle_request(const struct deliver_request *req, struct deliver_reply *reply,
                            struct local_result *results)
 {
@@ -114,6 +122,13 @@ static void handle_request(const struct deliver_request *req, struct deliver_rep
             defer_all(req, reply, "cannot lock queue file");
             return;
         }
+    }
+    /* While we waited for the lock, the message may have been finished and
+     * its file recycled for another one (queue.h): the name must still be ours. */
+    if (!same_file(m.fd, path)) {
+        close_quietly(m.fd);
+        defer_all(req, reply, "queue file is gone");
+        return;
     }
     if (qfile_read(m.fd, &q, &why) < 0) {
         close_quietly(m.fd);
@@ -154,6 +169,7 @@ static void local_service(struct stream *s)
         }
         results = xcalloc(req.nrcpts ? req.nrcpts : 1, sizeof(*results));
         handle_request(&req, &reply, results);
+        reply.last = served >= var_max_use || server_draining();
         buf_reset(&out);
         deliver_reply_encode(&out, &reply);
         deliver_reply_free(&reply);

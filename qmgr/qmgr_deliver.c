@@ -160,18 +160,20 @@ static void agent_idle_event(void *ctx)
     agent_free(a);
 }
 
-static void agent_apply_reply(struct qmgr_agent *a, const unsigned char *p, size_t len)
+/* Apply a reply; returns false if the agent said it closes after it. */
+static bool agent_apply_reply(struct qmgr_agent *a, const unsigned char *p, size_t len)
 {
     struct qmgr_job *job = a->job;
     struct qmgr_message *m = job->msg;
     struct deliver_reply reply;
     const char *why;
     size_t i, k;
+    bool more;
 
     if (deliver_reply_decode(p, len, &reply, &why) < 0) {
         msg_warn("%s: bad reply from transport %s: %s", m->id, a->transport->name, why);
         job_defer(job, "bad reply from delivery agent");
-        return;
+        return false;
     }
     for (i = 0; i < reply.n; i++) {
         const struct deliver_result *res = reply.results + i;
@@ -188,8 +190,10 @@ static void agent_apply_reply(struct qmgr_agent *a, const unsigned char *p, size
             break;
         }
     }
+    more = reply.last == 0;
     deliver_reply_free(&reply);
     job_defer(job, "delivery agent did not report this recipient");
+    return more;
 }
 
 static void agent_frame(struct attr_conn *c, const unsigned char *p, size_t len)
@@ -207,11 +211,21 @@ static void agent_frame(struct attr_conn *c, const unsigned char *p, size_t len)
         }
         a->state = AGENT_IDLE;
         break;
-    case AGENT_BUSY:
+    case AGENT_BUSY: {
+        struct qmgr_transport *t = a->transport;
+
         a->state = AGENT_IDLE;
-        agent_apply_reply(a, p, len);
+        if (!agent_apply_reply(a, p, len)) {
+            /* The agent is done (max_use or stopping): never reuse it. */
+            a->job = NULL;
+            attr_conn_close(c);
+            agent_free(a);
+            transport_pump(t);
+            return;
+        }
         a->job = NULL;
         break;
+    }
     case AGENT_IDLE:
         msg_warn("transport %s: unexpected message from agent", a->transport->name);
         attr_conn_close(c);

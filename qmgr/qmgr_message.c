@@ -18,9 +18,11 @@
 #include "iostuff.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "htable.h"
 
 int qmgr_active_count;
 static struct qmgr_message *qmgr_active;
+static struct htable qmgr_active_ids; /* queue ID -> message */
 
 static const struct {
     unsigned bit;
@@ -80,14 +82,17 @@ static int message_rename(struct qmgr_message *m, unsigned want)
     return 0;
 }
 
+static int unlink_name(const char *queue, const char *id)
+{
+    char path[64];
+
+    queue_path(path, sizeof(path), queue, id);
+    return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
 struct qmgr_message *qmgr_message_find(const char *id)
 {
-    struct qmgr_message *m;
-
-    for (m = qmgr_active; m; m = m->next)
-        if (strcmp(m->id, id) == 0)
-            return m;
-    return NULL;
+    return qmgr_active_ids.buckets ? htable_find(&qmgr_active_ids, id) : NULL;
 }
 
 static void message_free(struct qmgr_message *m)
@@ -100,6 +105,7 @@ static void message_free(struct qmgr_message *m)
         qmgr_active = m->next;
     if (m->next)
         m->next->prev = m->prev;
+    (void)htable_delete(&qmgr_active_ids, m->id);
     for (i = 0; i < m->nrcpts; i++)
         free(m->rcpts[i].address);
     free(m->rcpts);
@@ -150,6 +156,9 @@ static struct qmgr_message *message_new(const char *id, const struct qmsg *q)
         qmgr_active->prev = m;
     qmgr_active = m;
     qmgr_active_count++;
+    if (qmgr_active_ids.buckets == NULL)
+        htable_init(&qmgr_active_ids, 1024);
+    htable_enter(&qmgr_active_ids, m->id, m);
     return m;
 }
 
@@ -264,6 +273,21 @@ void qmgr_rcpt_defer(struct qmgr_message *m, struct qmgr_rcpt *r, const char *re
                  reason);
 }
 
+/* Remove every name of a finished message, recycling the file (queue.h). */
+static void message_remove(struct qmgr_message *m)
+{
+    size_t i;
+
+    for (i = 0; i < COUNTOF(qmgr_names); i++) {
+        if (!(m->names & qmgr_names[i].bit))
+            continue;
+        m->names &= ~qmgr_names[i].bit;
+        if ((m->names == 0 ? queue_recycle(qmgr_names[i].dir, m->id)
+                           : unlink_name(qmgr_names[i].dir, m->id)) < 0)
+            msg_warn("%s: remove %s/%s: %m", m->id, qmgr_names[i].dir, m->id);
+    }
+}
+
 /* Set the time of the next attempt: the file's mtime, as Postfix does. */
 static void message_retry_time(struct qmgr_message *m)
 {
@@ -309,7 +333,7 @@ static void message_finish(struct qmgr_message *m)
             msg_warn("%s: move to %s/: %m", m->id, QUEUE_HOLD);
         }
     } else {
-        (void)message_rename(m, 0);
+        message_remove(m);
         msg_info("%s: removed", m->id);
     }
     message_free(m);

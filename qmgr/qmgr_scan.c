@@ -14,6 +14,8 @@
 #include "msg.h"
 
 #define QMGR_STALE_TEMP_SECS 86400 /* a half-written file this old is dead */
+/* incoming/ is announced by smtpd; this scan only catches lost announcements. */
+#define QMGR_INCOMING_SCAN_MS 5000
 
 static bool backlog_incoming, backlog_deferred;
 static bool scan_deferred_first;
@@ -134,7 +136,14 @@ void qmgr_scan_recover(void)
     scan_deferred();
 }
 
+static void incoming_event(void *ctx)
+{
+    event_request_timer(incoming_event, ctx, QMGR_INCOMING_SCAN_MS);
+    scan_incoming();
+}
+
 void qmgr_scan_init(void)
 {
     event_request_timer(periodic_event, NULL, var_queue_run_delay * 1000);
+    event_request_timer(incoming_event, NULL, QMGR_INCOMING_SCAN_MS);
 }

@@ -40,6 +40,7 @@ struct wire_result {
 
 static const struct attr_spec reply_spec[] = {
     {"result", ATTR_TYPE_DATA, ATTR_REPEAT, 0, REASON_MAX + 200, reply_result},
+    {"last", ATTR_TYPE_INT, ATTR_REQUIRED, offsetof(struct deliver_reply, last), 0, NULL},
     {NULL, 0, 0, 0, 0, NULL},
 };
 
@@ -148,6 +149,7 @@ void deliver_reply_encode(struct buf *b, const struct deliver_reply *r)
         attr_put_data(b, "result", rec.data, rec.len);
     }
     buf_free(&rec);
+    attr_put_int(b, "last", r->last);
     (void)attr_frame_end(b, start);
 }
 

@@ -5,8 +5,11 @@
  * requests one at a time on the same connection:
  *
  *   request:  queue_name, queue_id, flags, rcpt* (offset, address)
- *   reply:    result* (offset, status, dsn, reason)
+ *   reply:    result* (offset, status, dsn, reason), last
  *
+ * "last" set to 1 says the agent closes the connection after this reply
+ * (it reached max_use, or master asked it to stop), so qmgr must not send
+ * another request on it. *
  * A recipient is named by the offset of its status byte in the queue file,
  * which is unique within the file and lets the agent mark it done in place;
  * the address travels too so the agent can check that both agree.  The
@@ -53,6 +56,7 @@ struct deliver_result {
 struct deliver_reply {
     struct deliver_result *results;
     size_t n, cap;
+    long long last; /* the agent closes the connection after this reply */
 };
 
 /* Encode a request or reply as one frame appended to b. */

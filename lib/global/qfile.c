@@ -432,7 +432,11 @@ int qfile_create(struct qfile_writer *w, const struct timeval *arrival, const ch
     memset(w, 0, sizeof(*w));
     snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/.%ld.%u", QUEUE_INCOMING, (long)getpid(),
              seq++);
-    w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    /* A recycled file if there is one (see queue.h), else a new one. */
+    if (queue_spare_take(w->tmp_path) == 0)
+        w->fd = open(w->tmp_path, O_RDWR | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+    else
+        w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->fd < 0) {
         *error_r = strerror(errno);
         return -1;

@@ -34,27 +34,39 @@ int qmgr_request_decode(const unsigned char *p, size_t len, struct qmgr_request 
 
 static struct stream *qmgr_conn;
 
+/*
+ * Connect without waiting for qmgr's hello: a busy qmgr must never hold up
+ * an SMTP session, and the hello is checked when it has arrived (below).
+ */
 static struct stream *qmgr_connect(void)
 {
-    struct stream *s;
-    struct buf hello;
-    const char *why;
     int fd;
 
     if ((fd = unix_connect(QMGR_SOCKET, false)) < 0) {
         msg_debug("connect to %s: %m", QMGR_SOCKET);
         return NULL;
     }
-    s = stream_open(fd, QMGR_NOTIFY_TIMEOUT_MS);
+    return stream_open(fd, QMGR_NOTIFY_TIMEOUT_MS);
+}
+
+/* Whatever qmgr sent so far must be its hello; read it without waiting. */
+static bool qmgr_conn_ok(struct stream *s)
+{
+    struct buf hello;
+    const char *why;
+    bool ok = true;
+
+    if (poll_fd(s->fd, POLLIN, 0) <= 0 && stream_pending(s) == 0)
+        return true;
     buf_init(&hello, 4096);
     if (attr_read_frame(s, &hello, &why) < 0 ||
         attr_check_hello(hello.data, hello.len, QMGR_PROTOCOL, QMGR_VERSION, &why) < 0) {
-        msg_warn("%s: bad greeting: %s", QMGR_SOCKET, why);
-        stream_close(s);
-        s = NULL;
+        if (!(s->flags & STREAM_F_EOF))
+            msg_warn("%s: bad greeting: %s", QMGR_SOCKET, why);
+        ok = false;
     }
     buf_free(&hello);
-    return s;
+    return ok;
 }
 
 void qmgr_notify_queued(const char *queue_id)
@@ -69,7 +81,7 @@ void qmgr_notify_queued(const char *queue_id)
     for (attempt = 0; attempt < 2; attempt++) {
         if (qmgr_conn == NULL && (qmgr_conn = qmgr_connect()) == NULL)
             break;
-        if (attr_write_frames(qmgr_conn, &frame) == 0)
+        if (qmgr_conn_ok(qmgr_conn) && attr_write_frames(qmgr_conn, &frame) == 0)
             break;
         stream_close(qmgr_conn);
         qmgr_conn = NULL;

@@ -6,6 +6,7 @@
 #include "iostuff.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "strutil.h"
 
 static const char *const queue_names[] = {
     QUEUE_MAILDROP, QUEUE_INCOMING, QUEUE_LOCAL,  QUEUE_REMOTE,
@@ -54,6 +55,7 @@ int queue_dirs_create(const char *queue_dir, uid_t owner, gid_t owner_gid, gid_t
         {QUEUE_REMOTE, 0700, false},   {QUEUE_DEFERRED, 0700, false},
         {QUEUE_HOLD, 0700, false},     {QUEUE_CORRUPT, 0700, false},
         {QUEUE_PRIVATE, 0700, false},  {QUEUE_PUBLIC, 0710, false},
+        {QUEUE_SPARE, 0700, false},
         {QUEUE_PID, 0755, true},
     };
     char path[PATH_MAX];
@@ -115,4 +117,93 @@ int queue_move(const char *queue, const char *new_queue, const char *id)
     if (unlink(from) < 0 && errno != ENOENT)
         return -1;
     return 0;
+}
+
+/*
+ * How many spare files there are: counted at most once a second, and
+ * counted up by this process's own recycling in between.  Writers take
+ * files away meanwhile, so the count errs on the high side, never the low.
+ */
+static int queue_spare_counted = -1;
+static time_t queue_spare_count_time;
+
+static int queue_spare_count(void)
+{
+    struct dirent *de;
+    DIR *d;
+
+    if (time(NULL) == queue_spare_count_time && queue_spare_counted >= 0)
+        return queue_spare_counted;
+    queue_spare_count_time = time(NULL);
+    queue_spare_counted = 0;
+    if ((d = opendir(QUEUE_SPARE)) == NULL)
+        return queue_spare_counted = QUEUE_SPARE_MAX;
+    while ((de = readdir(d)) != NULL)
+        queue_spare_counted += de->d_name[0] != '.';
+    (void)closedir(d);
+    return queue_spare_counted;
+}
+
+int queue_recycle(const char *queue, const char *id)
+{
+    char from[64], to[64];
+
+    queue_path(from, sizeof(from), queue, id);
+    if (queue_spare_count() < QUEUE_SPARE_MAX) {
+        queue_path(to, sizeof(to), QUEUE_SPARE, id);
+        if (rename(from, to) == 0) {
+            queue_spare_counted++;
+            return 0;
+        }
+    }
+    if (unlink(from) < 0 && errno != ENOENT)
+        return -1;
+    return 0;
+}
+
+/*
+ * Names seen in spare/ by this process and not yet tried.  Several writers
+ * may race for the same name; rename() lets exactly one of them win.
+ */
+static char **queue_spare_names;
+static size_t queue_spare_next, queue_spare_total;
+static time_t queue_spare_empty_since;
+
+static void queue_spare_refill(void)
+{
+    struct dirent *de;
+    DIR *d;
+
+    str_list_free(queue_spare_names);
+    queue_spare_names = NULL;
+    queue_spare_next = queue_spare_total = 0;
+    /* An empty spare/ is not looked at again for a second. */
+    if (queue_spare_empty_since == time(NULL) || (d = opendir(QUEUE_SPARE)) == NULL)
+        return;
+    queue_spare_names = xcalloc(QUEUE_SPARE_MAX + 1, sizeof(char *));
+    while ((de = readdir(d)) != NULL && queue_spare_total < QUEUE_SPARE_MAX)
+        if (queue_id_ok(de->d_name))
+            queue_spare_names[queue_spare_total++] = xstrdup(de->d_name);
+    (void)closedir(d);
+    if (queue_spare_total == 0)
+        queue_spare_empty_since = time(NULL);
+}
+
+int queue_spare_take(const char *path)
+{
+    char from[64];
+
+    for (int pass = 0; pass < 2; pass++) {
+        while (queue_spare_next < queue_spare_total) {
+            queue_path(from, sizeof(from), QUEUE_SPARE, queue_spare_names[queue_spare_next++]);
+            if (rename(from, path) == 0) {
+                if (queue_spare_counted > 0)
+                    queue_spare_counted--;
+                return 0;
+            }
+        }
+        if (pass == 0)
+            queue_spare_refill();
+    }
+    return -1;
 }

@@ -10,7 +10,8 @@
  * the file's inode number in hex, as Postfix's short IDs are: unique while
  * the file exists, because no two files share an inode, without a counter
  * or a lock.  A message that sits in both local/ and remote/ is one file
- * with two links, so the ID and the status bytes are shared.
+ * with two links, so the ID and the status bytes are shared.  (A recycled
+ * file keeps its inode but gets a new arrival time, so a new ID.)
  */
 #ifndef POSTERN_QUEUE_H
 #define POSTERN_QUEUE_H
@@ -27,6 +28,7 @@
 #define QUEUE_PRIVATE "private"
 #define QUEUE_PUBLIC "public"
 #define QUEUE_PID "pid"
+#define QUEUE_SPARE "spare"
 
 #define QUEUE_ID_MAX 24
 
@@ -56,5 +58,21 @@ int queue_dirs_create(const char *queue_dir, uid_t owner, gid_t owner_gid, gid_t
 int queue_move(const char *queue, const char *new_queue, const char *id);
 /* Add a second name new_queue/id for queue/id (EEXIST is success). */
 int queue_link(const char *queue, const char *new_queue, const char *id);
+
+/*
+ * Recycling of finished queue files.  Creating and deleting an inode per
+ * message is a large part of what a busy queue costs the file system (and
+ * on ext4 without a journal, every allocation skips all inodes freed in the
+ * last half minute).  So qmgr parks a finished file in spare/ instead of
+ * removing it, up to QUEUE_SPARE_MAX files, and a writer takes one back,
+ * atomically by rename(), before it creates a new one.  A spare file is
+ * never a message: it has no queue ID name in any queue.
+ */
+#define QUEUE_SPARE_MAX 256
+
+/* Park queue/id as a spare file, or remove it when spare/ holds enough. */
+int queue_recycle(const char *queue, const char *id);
+/* Claim a spare file under the name path; -1 if none could be claimed. */
+int queue_spare_take(const char *path);
 
 #endif

@@ -1,6 +1,7 @@
 """Many clients at once: 500 messages from 20 concurrent clients, each
 delivered exactly once."""
 
+import os
 import re
 import smtplib
 import threading
@@ -38,3 +39,8 @@ def test_500_messages_from_20_clients(instance, user):
     log = instance.read_log()
     assert log.count("status=sent (delivered to maildir)") == n
     assert len(re.findall(r": removed\n", log)) == n
+    # Finished queue files were recycled (queue.h): spare/ holds some, never
+    # more than its limit, and none of them is a message any more.
+    spare = os.listdir(os.path.join(instance.queue, "spare"))
+    assert 0 < len(spare) <= 256
+    assert not set(spare) & {os.path.basename(f) for f in instance.queue_files()}

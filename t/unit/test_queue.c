@@ -13,7 +13,8 @@ static int old_cwd = -1;
 
 static int setup(void **state UNUSED)
 {
-    static const char *const queues[] = {QUEUE_INCOMING, QUEUE_LOCAL, QUEUE_REMOTE, QUEUE_DEFERRED};
+    static const char *const queues[] = {QUEUE_INCOMING, QUEUE_LOCAL, QUEUE_REMOTE, QUEUE_DEFERRED,
+                                         QUEUE_SPARE};
     size_t i;
 
     unit_mkdtemp(dir, sizeof(dir));
@@ -258,6 +259,45 @@ static void test_dirs_create(void **state UNUSED)
     free(err);
 }
 
+static void test_recycle_and_take(void **state UNUSED)
+{
+    char id[16], path[64];
+    ino_t ino;
+    int i;
+
+    /* A finished file is parked in spare/, keeping its inode... */
+    make_file(QUEUE_LOCAL, "CCCCCC3", "old content");
+    ino = inode_of(QUEUE_LOCAL, "CCCCCC3");
+    assert_int_equal(queue_recycle(QUEUE_LOCAL, "CCCCCC3"), 0);
+    assert_int_equal(inode_of(QUEUE_LOCAL, "CCCCCC3"), 0);
+    assert_int_equal(inode_of(QUEUE_SPARE, "CCCCCC3"), ino);
+    /* ...and a writer takes it back under its own temporary name. */
+    assert_int_equal(queue_spare_take("incoming/.take1"), 0);
+    assert_int_equal(inode_of(QUEUE_SPARE, "CCCCCC3"), 0);
+    assert_int_equal(inode_of(QUEUE_INCOMING, ".take1"), ino);
+    assert_int_equal(unlink("incoming/.take1"), 0);
+
+    /* spare/ never holds more than QUEUE_SPARE_MAX files; the rest are removed. */
+    for (i = 0; i < QUEUE_SPARE_MAX + 10; i++) {
+        snprintf(id, sizeof(id), "D%06X", i);
+        make_file(QUEUE_LOCAL, id, "x");
+        assert_int_equal(queue_recycle(QUEUE_LOCAL, id), 0);
+        queue_path(path, sizeof(path), QUEUE_LOCAL, id);
+        assert_int_equal(access(path, F_OK), -1);
+    }
+    assert_int_equal(unit_count_dir(QUEUE_SPARE), QUEUE_SPARE_MAX);
+    /* Every parked file can be taken, each exactly once. */
+    for (i = 0; i < QUEUE_SPARE_MAX; i++) {
+        snprintf(path, sizeof(path), "incoming/.t%d", i);
+        assert_int_equal(queue_spare_take(path), 0);
+        assert_int_equal(unlink(path), 0);
+    }
+    assert_int_equal(unit_count_dir(QUEUE_SPARE), 0);
+    /* Nothing left: the caller creates a new file instead. */
+    assert_int_equal(queue_spare_take("incoming/.take2"), -1);
+    assert_int_equal(access("incoming/.take2", F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_move_never_replaces),
         cmocka_unit_test(test_link),
         cmocka_unit_test(test_dirs_create),
+        cmocka_unit_test(test_recycle_and_take),
     };
 
     unit_init("test_queue");
