@@ -141,9 +141,25 @@ void attr_conn_send(struct attr_conn *c, const struct buf *b)
 {
     if (c->closed)
         return;
+    /* Try to send at once; whatever is left, and any error, is handled from
+     * the event loop, never from here: on_close must not run while the
+     * caller is still using the connection. */
+    if (c->out.len == 0 && !c->connecting) {
+        ssize_t n;
+
+        do
+            n = send(c->fd, b->data, b->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)b->len)
+            return;
+        if (n > 0) {
+            if (buf_append(&c->out, b->data + n, b->len - (size_t)n) < 0)
+                msg_panic("attr_conn_send: output buffer full");
+            event_enable_write(c->fd, attr_conn_writable, c);
+            return;
+        }
+    }
     if (buf_append(&c->out, b->data, b->len) < 0)
         msg_panic("attr_conn_send: output buffer full");
-    /* Written from the event loop, never from here: a write error must not
-     * call on_close while the caller is still using the connection. */
     event_enable_write(c->fd, attr_conn_writable, c);
 }

@@ -73,49 +73,96 @@ static int maildir_fail(char **error_r, const char *what, const char *file)
     return -1;
 }
 
+/*
+ * Write the message into a file under tmp/ and fsync it.  Where the file
+ * system can, the file is an O_TMPFILE: an inode with no name, so creating
+ * it takes no lock on tmp/ (busy mailboxes otherwise queue up on that lock
+ * while the file system allocates an inode), and a crash leaves nothing to
+ * clean up.  *named_r says whether the file has the name tmp.
+ */
+static int maildir_write_tmp(const char *path, const char *tmp, maildir_write_fn fn, void *ctx,
+                             long long *size_r, bool *named_r, char **error_r)
+{
+    char dir[PATH_MAX];
+    int fd;
+
+    snprintf(dir, sizeof(dir), "%s/tmp", path);
+    *named_r = false;
+    fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT) {
+        /* The first delivery to this user: make the Maildir. */
+        if (maildir_dirs(path) < 0)
+            return maildir_fail(error_r, "create maildir", path);
+        fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600);
+    }
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        *named_r = true;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    }
+    if (fd < 0)
+        return maildir_fail(error_r, "create", *named_r ? tmp : dir);
+    *size_r = fn(fd, ctx);
+    if (*size_r < 0 || fsync(fd) < 0) {
+        int err = errno;
+
+        close_quietly(fd);
+        if (*named_r)
+            (void)unlink(tmp);
+        errno = err;
+        return maildir_fail(error_r, "write", *named_r ? tmp : dir);
+    }
+    return fd;
+}
+
+/* Give the written file its name in new/; EEXIST means "already delivered". */
+static int maildir_link(int fd, bool named, const char *tmp, const char *final)
+{
+    char proc[64];
+
+    if (named)
+        return link(tmp, final);
+    /* linkat(AT_EMPTY_PATH) needs a capability; the /proc name does not. */
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, final, AT_SYMLINK_FOLLOW);
+}
+
 int maildir_deliver(const char *path, const char *base, bool check_cur, maildir_write_fn fn,
                     void *ctx, char **error_r)
 {
     char tmp[PATH_MAX], final[PATH_MAX], newdir[PATH_MAX];
     long long size;
-    int fd, dup;
+    bool named;
+    int fd, dup, err;
 
-    if (maildir_dirs(path) < 0)
-        return maildir_fail(error_r, "create maildir", path);
     snprintf(tmp, sizeof(tmp), "%s/tmp/%s.%ld", path, base, (long)getpid());
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-        return maildir_fail(error_r, "create", tmp);
-    size = fn(fd, ctx);
-    if (size < 0 || fsync(fd) < 0) {
-        int err = errno;
-
-        close_quietly(fd);
-        (void)unlink(tmp);
-        errno = err;
-        return maildir_fail(error_r, "write", tmp);
-    }
-    if (close(fd) < 0) {
-        (void)unlink(tmp);
-        return maildir_fail(error_r, "close", tmp);
-    }
+    if ((fd = maildir_write_tmp(path, tmp, fn, ctx, &size, &named, error_r)) < 0)
+        return -1;
     if (check_cur && (dup = maildir_in_cur(path, base)) != 0) {
-        (void)unlink(tmp);
+        close_quietly(fd);
+        if (named)
+            (void)unlink(tmp);
         if (dup < 0)
             return maildir_fail(error_r, "search cur/ of", path);
         return MAILDIR_DUPLICATE;
     }
     snprintf(final, sizeof(final), "%s/new/%s,S=%lld", path, base, size);
-    if (link(tmp, final) < 0) {
-        int err = errno;
-
-        (void)unlink(tmp);
+    if (maildir_link(fd, named, tmp, final) < 0) {
+        err = errno;
+        close_quietly(fd);
+        if (named)
+            (void)unlink(tmp);
         if (err == EEXIST)
             return MAILDIR_DUPLICATE;
         errno = err;
         return maildir_fail(error_r, "link to", final);
     }
-    if (unlink(tmp) < 0)
+    err = close(fd) < 0 ? errno : 0;
+    if (named && unlink(tmp) < 0)
         msg_warn("remove %s: %m", tmp);
+    if (err != 0) {
+        errno = err;
+        return maildir_fail(error_r, "close", final);
+    }
     snprintf(newdir, sizeof(newdir), "%s/new", path);
     if (fsync_dir(newdir) < 0) {
         /* The name may not survive a crash; the caller retries, and the

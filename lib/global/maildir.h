@@ -3,7 +3,9 @@
  * delivery, POP3 and IMAP share.
  *
  * The Maildir rules: write under tmp/, fsync, link into new/, remove the tmp
- * name, fsync new/.  The file name is deterministic for a given message and
+ * name, fsync new/.  (Under tmp/ means an unnamed O_TMPFILE there where the
+ * file system offers it: the message still appears in new/ only complete
+ * and fsynced, and a crash cannot leave a stale tmp/ file.)  The file name is deterministic for a given message and
  * recipient ("SECONDS.MUSECSQqueueidRoffset.HOST,S=SIZE"), which makes a
  * repeated delivery detectable: link() into new/ fails with EEXIST, and
  * after a crash the caller can ask for cur/ to be searched too (the user

@@ -7,6 +7,7 @@
  * never split.
  */
 #include "sys_defs.h"
+#include <pthread.h>
 #include "msg.h"
 
 #define MSG_LINE_MAX 4096
@@ -20,7 +21,26 @@ static bool msg_stderr_pid;
 static int msg_file_fd = -1;
 static bool msg_syslog_open;
 static int msg_exit_status = 1;
+static char msg_host[256];     /* short host name, looked up once */
+static pid_t msg_pid;          /* reset in a forked child */
 static void (*msg_exit_hook)(void);
+
+static void msg_forked(void)
+{
+    msg_pid = 0;
+}
+
+static pid_t msg_getpid(void)
+{
+    static bool registered;
+
+    if (msg_pid == 0) {
+        if (!registered && pthread_atfork(NULL, NULL, msg_forked) == 0)
+            registered = true;
+        msg_pid = getpid();
+    }
+    return msg_pid;
+}
 
 void msg_init(const char *ident)
 {
@@ -114,18 +134,20 @@ static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
     msg_sanitize(text);
 
     if (msg_file_fd >= 0) {
-        char stamp[32], host[256];
+        char stamp[32];
         time_t now = time(NULL);
         struct tm tm;
 
         (void)localtime_r(&now, &tm);
         (void)strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-        if (gethostname(host, sizeof(host)) < 0)
-            snprintf(host, sizeof(host), "localhost");
-        host[sizeof(host) - 1] = 0;
-        host[strcspn(host, ".")] = 0;
-        n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s\n", stamp, host, msg_ident,
-                     (long)getpid(), text);
+        if (msg_host[0] == 0) {
+            if (gethostname(msg_host, sizeof(msg_host)) < 0)
+                snprintf(msg_host, sizeof(msg_host), "localhost");
+            msg_host[sizeof(msg_host) - 1] = 0;
+            msg_host[strcspn(msg_host, ".")] = 0;
+        }
+        n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s\n", stamp, msg_host, msg_ident,
+                     (long)msg_getpid(), text);
         msg_write_all(msg_file_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
     } else if (msg_to_syslog) {
         if (!msg_syslog_open) {
@@ -136,7 +158,7 @@ static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
     }
     if (msg_to_stderr) {
         if (msg_stderr_pid)
-            n = snprintf(line, sizeof(line), "%s[%ld]: %s\n", msg_ident, (long)getpid(), text);
+            n = snprintf(line, sizeof(line), "%s[%ld]: %s\n", msg_ident, (long)msg_getpid(), text);
         else
             n = snprintf(line, sizeof(line), "%s: %s\n", msg_ident, text);
         msg_write_all(STDERR_FILENO, line,
