@@ -7,6 +7,11 @@
  * times the CPU.  The thread is started with every signal blocked, so that
  * signals keep interrupting the daemon's own waits.  Every wait for an
  * answer is bounded by DNS_TIMEOUT_MS.
+ *
+ * Answers (and authoritative "no such name" replies) are also kept in a
+ * small per-process cache for their TTL, capped at DNS_CACHE_TTL_MAX: a
+ * client that connects again, as busy senders do, costs no trip to the
+ * resolver thread.  Temporary failures are never cached.
  */
 #include "sys_defs.h"
 #include <pthread.h>
@@ -15,6 +20,8 @@
 #include "mail_addr.h"
 #include "strutil.h"
 #include "msg.h"
+#include "htable.h"
+#include "mymalloc.h"
 #include "events.h"
 #include "iostuff.h"
 
@@ -23,10 +30,20 @@
 #define DNS_TYPE_AAAA 28
 #define DNS_CLASS_IN 1
 #define DNS_TIMEOUT_MS 10000
+#define DNS_CACHE_MAX 1000        /* entries; the cache is emptied when full */
+#define DNS_CACHE_TTL_MAX 3600    /* seconds */
+#define DNS_CACHE_NEG_TTL 60      /* seconds, for "no such name" */
 #define DNS_ERR_TIMEOUT (-1000) /* not a libunbound error code */
 
 static struct ub_ctx *dns_ctx;
 static bool dns_thread_started;
+static struct htable dns_cache;
+
+struct dns_cached {
+    int status;     /* DNS_OK or DNS_NOTFOUND */
+    time_t expires;
+    char text[256]; /* the answer, for lookups that return one */
+};
 
 struct dns_wait {
     bool done;
@@ -137,6 +154,46 @@ static int dns_wire_name(const unsigned char *p, size_t len, char *out, size_t o
     return 0;
 }
 
+/* The cached result for key, or NULL when there is none that is fresh. */
+static const struct dns_cached *dns_cache_get(const char *key)
+{
+    struct dns_cached *c;
+
+    if (dns_cache.buckets == NULL || (c = htable_find(&dns_cache, key)) == NULL)
+        return NULL;
+    if (c->expires > time(NULL))
+        return c;
+    free(htable_delete(&dns_cache, key));
+    return NULL;
+}
+
+static void dns_cache_put(const char *key, int status, int ttl, const char *text)
+{
+    struct dns_cached *c;
+
+    if (status != DNS_OK && status != DNS_NOTFOUND)
+        return;
+    if (dns_cache.buckets == NULL)
+        htable_init(&dns_cache, 64);
+    if (dns_cache.count >= DNS_CACHE_MAX) {
+        for (size_t i = 0; i < dns_cache.size; i++)
+            for (struct htable_entry *e = dns_cache.buckets[i]; e; e = e->next)
+                free(e->value);
+        htable_free(&dns_cache);
+        htable_init(&dns_cache, 64);
+    }
+    free(htable_delete(&dns_cache, key));
+    c = xcalloc(1, sizeof(*c));
+    c->status = status;
+    if (ttl == 0)
+        return; /* the zone says: do not keep this */
+    if (ttl < 0 || status == DNS_NOTFOUND)
+        ttl = DNS_CACHE_NEG_TTL;
+    c->expires = time(NULL) + (ttl < DNS_CACHE_TTL_MAX ? ttl : DNS_CACHE_TTL_MAX);
+    str_copy(c->text, text ? text : "", sizeof(c->text));
+    htable_enter(&dns_cache, key, c);
+}
+
 static int dns_query(const char *name, int type, struct ub_result **res_r)
 {
     int err;
@@ -161,6 +218,7 @@ static int dns_query(const char *name, int type, struct ub_result **res_r)
 
 int dns_ptr(const char *addr, char *name, size_t len)
 {
+    const struct dns_cached *cached;
     unsigned char bin[16];
     char q[80];
     struct ub_result *res;
@@ -176,20 +234,34 @@ int dns_ptr(const char *addr, char *name, size_t len)
     } else {
         return DNS_NOTFOUND;
     }
-    if ((ret = dns_query(q, DNS_TYPE_PTR, &res)) != DNS_OK)
-        return ret;
-    ret = DNS_NOTFOUND;
-    for (i = 0; res->data[i] != NULL; i++) {
-        if (dns_wire_name((const unsigned char *)res->data[i], (size_t)res->len[i], name, len) ==
-                0 &&
-            mail_addr_domain_ok(name, strlen(name))) {
-            str_lower(name);
-            ret = DNS_OK;
-            break;
+    char found[256] = "";
+
+    if ((cached = dns_cache_get(q)) != NULL) {
+        ret = cached->status;
+        str_copy(found, cached->text, sizeof(found));
+    } else {
+        if ((ret = dns_query(q, DNS_TYPE_PTR, &res)) != DNS_OK) {
+            dns_cache_put(q, ret, -1, NULL);
+            return ret;
         }
+        ret = DNS_NOTFOUND;
+        for (i = 0; res->data[i] != NULL; i++) {
+            if (dns_wire_name((const unsigned char *)res->data[i], (size_t)res->len[i], found,
+                              sizeof(found)) == 0 &&
+                mail_addr_domain_ok(found, strlen(found))) {
+                str_lower(found);
+                ret = DNS_OK;
+                break;
+            }
+        }
+        dns_cache_put(q, ret, res->ttl, ret == DNS_OK ? found : NULL);
+        ub_resolve_free(res);
     }
-    ub_resolve_free(res);
-    return ret;
+    /* A name that does not fit the caller's buffer is not returned cut. */
+    if (ret != DNS_OK || strlen(found) >= len)
+        return DNS_NOTFOUND;
+    str_copy(name, found, len);
+    return DNS_OK;
 }
 
 int dns_name_has_addr(const char *name, const char *addr)
@@ -200,15 +272,24 @@ int dns_name_has_addr(const char *name, const char *addr)
     size_t alen = family == AF_INET ? 4 : 16;
     int i, ret;
 
+    const struct dns_cached *cached;
+    char key[600];
+
     if (family == AF_INET6 && inet_pton(AF_INET6, addr, bin) != 1)
         return DNS_NOTFOUND;
+    snprintf(key, sizeof(key), "%s %s", name, addr);
+    if ((cached = dns_cache_get(key)) != NULL)
+        return cached->status;
     ret = dns_query(name, family == AF_INET ? DNS_TYPE_A : DNS_TYPE_AAAA, &res);
-    if (ret != DNS_OK)
+    if (ret != DNS_OK) {
+        dns_cache_put(key, ret, -1, NULL);
         return ret;
+    }
     ret = DNS_NOTFOUND;
     for (i = 0; res->data[i] != NULL; i++)
         if ((size_t)res->len[i] == alen && memcmp(res->data[i], bin, alen) == 0)
             ret = DNS_OK;
+    dns_cache_put(key, ret, res->ttl, NULL);
     ub_resolve_free(res);
     return ret;
 }

@@ -120,21 +120,35 @@ int queue_move(const char *queue, const char *new_queue, const char *id)
 }
 
 /*
- * How many spare files there are: counted at most once a second, and
- * counted up by this process's own recycling in between.  Writers take
- * files away meanwhile, so the count errs on the high side, never the low.
+ * How many spare files there are: counted at most once a second, counted
+ * up by this process's own recycling in between, and counted again (at
+ * most every QUEUE_SPARE_RECOUNT_MS) whenever that says "full", because
+ * writers take files away meanwhile and a stale "full" would make us
+ * delete files that are needed.
  */
+#define QUEUE_SPARE_RECOUNT_MS 50
+
 static int queue_spare_counted = -1;
-static time_t queue_spare_count_time;
+static long long queue_spare_count_ms;
+
+static long long queue_now_ms(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int queue_spare_count(void)
 {
+    long long now = queue_now_ms(), age = now - queue_spare_count_ms;
     struct dirent *de;
     DIR *d;
 
-    if (time(NULL) == queue_spare_count_time && queue_spare_counted >= 0)
+    if (queue_spare_counted >= 0 && age < 1000 &&
+        (queue_spare_counted < QUEUE_SPARE_MAX || age < QUEUE_SPARE_RECOUNT_MS))
         return queue_spare_counted;
-    queue_spare_count_time = time(NULL);
+    queue_spare_count_ms = now;
     queue_spare_counted = 0;
     if ((d = opendir(QUEUE_SPARE)) == NULL)
         return queue_spare_counted = QUEUE_SPARE_MAX;

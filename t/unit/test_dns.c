@@ -59,6 +59,24 @@ static void test_ptr(void **state UNUSED)
     assert_int_equal(dns_ptr("192.0.2.10", name, 6), DNS_NOTFOUND);
 }
 
+static void test_cache_ignores_caller_buffer(void **state UNUSED)
+{
+    char name[256];
+
+    /* Answers are cached whole: a first caller with a short buffer must not
+     * decide what a later caller gets, and repeated lookups agree. */
+    assert_int_equal(dns_ptr("2001:db8::10", name, 4), DNS_NOTFOUND);
+    assert_int_equal(dns_ptr("2001:db8::10", name, sizeof(name)), DNS_OK);
+    assert_string_equal(name, "mail.test");
+    assert_int_equal(dns_ptr("2001:db8::10", name, sizeof(name)), DNS_OK);
+    assert_string_equal(name, "mail.test");
+    assert_int_equal(dns_ptr("192.0.2.13", name, sizeof(name)), DNS_NOTFOUND);
+    assert_int_equal(dns_ptr("192.0.2.13", name, sizeof(name)), DNS_NOTFOUND);
+    assert_int_equal(dns_name_has_addr("mail.test", "192.0.2.10"), DNS_OK);
+    assert_int_equal(dns_name_has_addr("mail.test", "192.0.2.10"), DNS_OK);
+    assert_int_equal(dns_name_has_addr("mail.test", "192.0.2.11"), DNS_NOTFOUND);
+}
+
 static void test_forward(void **state UNUSED)
 {
     assert_int_equal(dns_name_has_addr("mail.test", "192.0.2.10"), DNS_OK);
@@ -76,6 +94,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ptr),
         cmocka_unit_test(test_forward),
+        cmocka_unit_test(test_cache_ignores_caller_buffer),
     };
 
     unit_init("test_dns");
