@@ -111,6 +111,9 @@ static void check_config(void)
         }
         if (!program_ok(ents[i].command, &err))
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
+        if (ents[i].chroot && master_chroot_refused(ents[i].command))
+            fail(EX_CONFIG, "%s, line %d: %s cannot run chrooted: %s", ents[i].file,
+                 ents[i].line, ents[i].command, master_chroot_refused(ents[i].command));
     }
     if (!program_ok("master", &err))
         fail(EX_CONFIG, "daemon_directory: %s", err);

@@ -303,3 +303,21 @@ const char *master_type_name(enum master_type t)
 {
     return t == MASTER_TYPE_INET ? "inet" : "unix";
 }
+
+const char *master_chroot_refused(const char *command)
+{
+    static const struct {
+        const char *command;
+        const char *why;
+    } refused[] = {
+        {"smtpd", "recipient checks need the system account database, which a chroot "
+                  "does not have"},
+        {"local", "it delivers as each recipient, in their home directories"},
+    };
+    size_t i;
+
+    for (i = 0; i < COUNTOF(refused); i++)
+        if (strcmp(refused[i].command, command) == 0)
+            return refused[i].why;
+    return NULL;
+}

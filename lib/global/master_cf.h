@@ -48,6 +48,12 @@ void master_ent_free(struct master_ent *e);
 void master_cf_free(struct master_ent *ents, size_t n);
 /* Do two entries describe the same running service (so a reload can keep it)? */
 bool master_ent_same(const struct master_ent *a, const struct master_ent *b);
+/*
+ * Why a program cannot run chrooted (master.cf chroot column y), or NULL if
+ * it can.  The daemon skeleton refuses to start that way and "postern check"
+ * reports it, both from this one table.
+ */
+const char *master_chroot_refused(const char *command);
 /* The service's type as master.cf spells it. */
 const char *master_type_name(enum master_type t);
 

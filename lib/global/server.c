@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include "server.h"
 #include "master_proto.h"
+#include "master_cf.h"
 #include "mail_params.h"
 #include "events.h"
 #include "iostuff.h"
@@ -147,11 +148,12 @@ static void server_init(int argc, char **argv, const char *program,
 
     if (opts->pre_jail)
         opts->pre_jail();
+    if (server_chroot && master_chroot_refused(program))
+        msg_fatal("%s cannot run chrooted (%s): set its chroot column in master.cf to n",
+                  program, master_chroot_refused(program));
     if (opts->keep_root) {
         if (server_unpriv)
             msg_fatal("%s needs root: set its unpriv column in master.cf to n", program);
-        if (server_chroot)
-            msg_fatal("%s cannot run chrooted", program);
     } else {
         if (!server_unpriv)
             msg_warn("%s ignores unpriv=n in master.cf: it always runs as %s", program,

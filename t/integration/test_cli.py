@@ -70,7 +70,8 @@ def test_check_reports_master_cf_errors(make_instance):
              ("smtp inet n - n - - smtpd -o no_such_param=1", "unknown parameter"),
              ("smtp inet maybe - n - - smtpd", "must be y, n or -"),
              ("smtp inet n - n - - nosuchprogram", "nosuchprogram"),
-             ("qmgr unix n - n 300 1 qmgr", "duplicate service")]
+             ("qmgr unix n - n 300 1 qmgr", "duplicate service"),
+             ("127.0.0.9:2999 inet n - y - - smtpd", "smtpd cannot run chrooted")]
     for line, why in cases:
         inst.write_master_cf(inst.master_cf + [line])
         r = inst.postern("check", check=False)
