@@ -5,19 +5,7 @@
 #include "attr.h"
 #include "mymalloc.h"
 #include "msg.h"
-
-static uint32_t get_be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
+#include "byteorder.h"
 
 static bool attr_name_ok(const unsigned char *n, size_t len)
 {
@@ -56,7 +44,7 @@ int attr_next(const unsigned char *p, size_t len, size_t *pos, struct attr *a,
     a->name = (const char *)p + i;
     a->name_len = nlen;
     i += nlen;
-    vlen = get_be32(p + i);
+    vlen = be32_get(p + i);
     i += 4;
     if (len - i < vlen)
         goto trunc;
@@ -76,7 +64,7 @@ int attr_next(const unsigned char *p, size_t len, size_t *pos, struct attr *a,
             *error_r = "bad integer attribute";
             return -1;
         }
-        a->num = (long long)((uint64_t)get_be32(p + i) << 32 | get_be32(p + i + 4));
+        a->num = (long long)((uint64_t)be32_get(p + i) << 32 | be32_get(p + i + 4));
         break;
     case ATTR_TYPE_DATA:
         break;
@@ -180,7 +168,7 @@ int attr_frame_end(struct buf *b, size_t start)
 
     if (n > ATTR_FRAME_MAX)
         return -1;
-    put_be32(b->data + start, (uint32_t)n);
+    be32_put(b->data + start, (uint32_t)n);
     return 0;
 }
 
@@ -197,7 +185,7 @@ static void attr_put(struct buf *b, enum attr_type type, const char *name, const
     hdr[0] = (unsigned char)type;
     hdr[1] = (unsigned char)nlen;
     memcpy(hdr + 2, name, nlen);
-    put_be32(hdr + 2 + nlen, (uint32_t)len);
+    be32_put(hdr + 2 + nlen, (uint32_t)len);
     if (buf_append(b, hdr, 2 + nlen + 4) < 0 || buf_append(b, p, len) < 0)
         msg_fatal("attr_put: frame buffer full at \"%s\"", name);
 }
@@ -212,8 +200,8 @@ void attr_put_int(struct buf *b, const char *name, long long val)
     unsigned char v[8];
     uint64_t u = (uint64_t)val;
 
-    put_be32(v, (uint32_t)(u >> 32));
-    put_be32(v + 4, (uint32_t)u);
+    be32_put(v, (uint32_t)(u >> 32));
+    be32_put(v + 4, (uint32_t)u);
     attr_put(b, ATTR_TYPE_INT, name, v, 8);
 }
 
@@ -252,7 +240,7 @@ int attr_frame_peek(const struct buf *in, const unsigned char **payload_r, size_
 
     if (in->len < 4)
         return 0;
-    n = get_be32(in->data);
+    n = be32_get(in->data);
     if (n > ATTR_FRAME_MAX)
         return -1;
     if (in->len - 4 < n)
@@ -273,7 +261,7 @@ int attr_read_frame(struct stream *s, struct buf *frame, const char **error_r)
         *error_r = stream_strerror(s);
         return -1;
     }
-    n = get_be32(hdr);
+    n = be32_get(hdr);
     if (n > ATTR_FRAME_MAX || buf_reserve(frame, n) < 0) {
         *error_r = "frame too large";
         return -1;

@@ -14,6 +14,7 @@
 #include "iostuff.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "byteorder.h"
 
 #define QFILE_WINDOW (QFILE_REC_MAX + QFILE_REC_HDR + 4096)
 #define QFILE_OUT_MAX (256 * 1024)
@@ -31,19 +32,6 @@ struct qparse {
 #define SEEN_T 0x1
 #define SEEN_F 0x2
 #define SEEN_M 0x4
-
-static uint32_t get_be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_be32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24);
-    p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8);
-    p[3] = (unsigned char)v;
-}
 
 static bool qfile_text_ok(const unsigned char *d, size_t len)
 {
@@ -226,7 +214,7 @@ int qfile_parse(const unsigned char *p, size_t len, struct qmsg *m, const char *
             goto fail;
         }
         type = p[pos];
-        rlen = get_be32(p + pos + 1);
+        rlen = be32_get(p + pos + 1);
         pos += QFILE_REC_HDR;
         if (rlen > len - pos || (type != QFILE_REC_CONTENT && rlen > QFILE_REC_MAX)) {
             *error_r = "truncated queue file";
@@ -292,7 +280,7 @@ int qfile_read(int fd, struct qmsg *m, const char **error_r)
             goto ioerr;
         h = win + (pos - base);
         type = h[0];
-        rlen = get_be32(h + 1);
+        rlen = be32_get(h + 1);
         pos += QFILE_REC_HDR;
         if (pos == QFILE_REC_HDR && type != QFILE_REC_VERSION) {
             *error_r = "not a queue file";
@@ -420,7 +408,7 @@ static void qfile_header(struct qfile_writer *w, int type, size_t len)
     unsigned char h[QFILE_REC_HDR];
 
     h[0] = (unsigned char)type;
-    put_be32(h + 1, (uint32_t)len);
+    be32_put(h + 1, (uint32_t)len);
     qfile_emit(w, h, sizeof(h));
 }
 
@@ -514,7 +502,7 @@ void qfile_content_end(struct qfile_writer *w)
         msg_panic("qfile_content_end: content too large");
     qfile_flush(w);
     h[0] = QFILE_REC_CONTENT;
-    put_be32(h + 1, (uint32_t)w->content_len);
+    be32_put(h + 1, (uint32_t)w->content_len);
     if (w->error == 0 && pwrite_full(w->fd, h, sizeof(h), w->content_hdr) < 0)
         w->error = errno;
     w->in_content = false;

@@ -6,16 +6,28 @@
 #include "iostuff.h"
 #include "msg.h"
 
-int unix_listen(const char *path, int backlog, mode_t mode, uid_t uid, gid_t gid)
+/* Fill in a UNIX-domain address; -1 (ENAMETOOLONG) if path does not fit. */
+static int unix_addr(struct sockaddr_un *sun, const char *path)
 {
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    int fd;
+    size_t len = strlen(path);
 
-    if (strlen(path) >= sizeof(sun.sun_path)) {
+    memset(sun, 0, sizeof(*sun));
+    sun->sun_family = AF_UNIX;
+    if (len >= sizeof(sun->sun_path)) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    memcpy(sun.sun_path, path, strlen(path) + 1);
+    memcpy(sun->sun_path, path, len + 1);
+    return 0;
+}
+
+int unix_listen(const char *path, int backlog, mode_t mode, uid_t uid, gid_t gid)
+{
+    struct sockaddr_un sun;
+    int fd;
+
+    if (unix_addr(&sun, path) < 0)
+        return -1;
     if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
         return -1;
     if (unlink(path) < 0 && errno != ENOENT)
@@ -35,14 +47,11 @@ fail:
 
 int unix_connect(const char *path, bool nonblock)
 {
-    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    struct sockaddr_un sun;
     int fd;
 
-    if (strlen(path) >= sizeof(sun.sun_path)) {
-        errno = ENAMETOOLONG;
+    if (unix_addr(&sun, path) < 0)
         return -1;
-    }
-    memcpy(sun.sun_path, path, strlen(path) + 1);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0)
         return -1;

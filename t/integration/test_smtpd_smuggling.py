@@ -10,121 +10,10 @@ Raw sockets throughout: smtplib would normalise the very line ends under test.
 """
 
 import re
-import socket
 
 import pytest
 
-
-
-# --------------------------------------------------------------------------
-# A raw SMTP client: sends exactly the bytes given, parses replies.
-# --------------------------------------------------------------------------
-
-class Reply:
-    def __init__(self, lines):
-        self.lines = lines
-        self.code = int(lines[-1][:3])
-        self.line = lines[-1]
-
-    def __repr__(self):
-        return "Reply(%r)" % "\n".join(self.lines)
-
-
-class Client:
-    def __init__(self, inst, timeout=5.0):
-        self.sock = socket.create_connection((inst.addr, inst.port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-        self.eof = False
-        r = self.reply()
-        assert r is not None and r.code == 220, "no 220 greeting: %r" % r
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.sock.close()
-
-    def send(self, data):
-        self.sock.sendall(data.encode() if isinstance(data, str) else data)
-
-    def _fill(self):
-        if self.eof:
-            return False
-        try:
-            chunk = self.sock.recv(65536)
-        except socket.timeout:
-            return False
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def reply(self):
-        lines = []
-        while True:
-            while b"\r\n" not in self.buf:
-                if not self._fill():
-                    return None
-            raw, self.buf = self.buf.split(b"\r\n", 1)
-            line = raw.decode("latin-1")
-            assert re.match(r"^[2-5]\d\d([ -]|$)", line), "malformed reply line %r" % line
-            lines.append(line)
-            if len(line) < 4 or line[3] == " ":
-                return Reply(lines)
-
-    def cmd(self, line):
-        self.send((line.encode() if isinstance(line, str) else line) + b"\r\n")
-        r = self.reply()
-        assert r is not None, "no reply to %r" % line
-        return r
-
-    def replies_until(self, code):
-        """Every reply up to and including the first with this code (or EOF/timeout)."""
-        out = []
-        while True:
-            r = self.reply()
-            if r is None:
-                return out
-            out.append(r)
-            if r.code == code:
-                return out
-
-    def mail_to(self, sender, rcpts):
-        r = self.cmd("MAIL FROM:<%s>" % sender)
-        assert r.code == 250, "MAIL FROM refused: %r" % r
-        for rcpt in rcpts:
-            r = self.cmd("RCPT TO:<%s>" % rcpt)
-            assert r.code == 250, "RCPT TO:<%s> refused: %r" % (rcpt, r)
-
-    def data(self, wire):
-        r = self.cmd("DATA")
-        assert r.code == 354, "DATA not answered with 354: %r" % r
-        self.send(wire)
-        r = self.reply()
-        assert r is not None, "no reply after the end of data"
-        return r
-
-
-def queued_id(reply):
-    m = re.match(r"250 2\.0\.0 Ok: queued as ([0-9A-F]+)$", reply.line)
-    assert m, "not a 'queued as' reply: %r" % reply
-    return m.group(1)
-
-
-def delivered_body(data):
-    """The message as the client sent it: the delivered file minus our headers."""
-    lines = data.split(b"\n")
-    assert lines[0].startswith(b"Return-Path: <"), "no Return-Path first: %r" % data[:200]
-    assert lines[1].startswith(b"Delivered-To: "), "no Delivered-To second: %r" % data[:200]
-    assert lines[2].startswith(b"Received: "), "no Received third: %r" % data[:300]
-    i = 3
-    while lines[i].startswith(b"\t"):
-        i += 1
-    return b"\n".join(lines[i:])
+from smtp_raw import Client, delivered_body, queued_id
 
 
 def sent_lines(inst):
@@ -168,7 +57,7 @@ def test_smuggled_message_is_refused_once(instance, user, user2, seq, reason):
                b"DATA\r\n"
                b"Subject: smuggled\r\n\r\nhidden\r\n"
                b"\r\n.\r\n")
-    with Client(instance) as c:
+    with Client(instance, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
         # Transaction, content, real end and a sentinel command, all in one write.
         c.send(b"MAIL FROM:<alice@client.test>\r\n"
@@ -210,7 +99,7 @@ def test_smuggled_message_is_refused_once(instance, user, user2, seq, reason):
     (b"Subject: lf last\r\n\r\nlast line\n", "bare <LF>"),
 ], ids=["LF-in-body", "LF-in-header", "CR-in-body", "CR-before-CRLF", "LF-last-line"])
 def test_bare_newline_in_content_is_refused(instance, user, body, reason):
-    with Client(instance) as c:
+    with Client(instance, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
         c.mail_to("alice@client.test", [user.name + "@test.example"])
         r = c.data(body + b"\r\n.\r\n" if not body.endswith(b"\r\n") else body + b".\r\n")
@@ -229,7 +118,7 @@ def test_bare_newline_in_content_is_refused(instance, user, body, reason):
 
 def test_normalize_accepts_bare_lf_and_stores_lf(make_instance, user):
     inst = make_instance(main_cf={"smtpd_forbid_bare_newline": "normalize"})
-    with Client(inst) as c:
+    with Client(inst, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
         c.mail_to("alice@client.test", [user.name + "@test.example"])
         r = c.data(b"Subject: unix\nX-Mixed: yes\r\n\nline one\nline two\r\nline three\n"
@@ -252,7 +141,7 @@ def test_normalize_fake_end_does_not_end_the_message(make_instance, user, user2,
                b"DATA\r\n"
                b"Subject: smuggled\r\n\r\nhidden\r\n"
                b"\r\n.\r\n")
-    with Client(inst) as c:
+    with Client(inst, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
         c.send(b"MAIL FROM:<alice@client.test>\r\n"
                b"RCPT TO:<" + user.name.encode() + b"@test.example>\r\n"
@@ -290,7 +179,7 @@ def test_dot_stuffing_is_undone(instance, user):
             b". \r\n"          # " "
             b"end\r\n"
             b".\r\n")
-    with Client(instance) as c:
+    with Client(instance, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
         c.mail_to("alice@client.test", [user.name + "@test.example"])
         queued_id(c.data(wire))
@@ -302,7 +191,7 @@ def test_dot_stuffing_is_undone(instance, user):
 
 def test_end_of_data_edge_cases(instance, user):
     rcpt = user.name + "@test.example"
-    with Client(instance) as c:
+    with Client(instance, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
         # 1. The body's last line has no CR LF of its own: the CR LF of
         #    <CRLF>.<CRLF> ends it (RFC 5321 4.1.1.4); no empty line is added.
@@ -340,7 +229,7 @@ def test_dot_after_a_cut_over_long_line_is_not_the_end(instance, user):
     """The reader cuts an over-long line at line_length_limit; a "." right
     after the cut is the rest of that line, not a line of its own, so it
     must not end the message."""
-    with Client(instance) as c:
+    with Client(instance, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
         # The cut falls after 2048 or 2049 bytes, depending on whether the
         # reader allows for a stuffed dot: put the "." right after either.
