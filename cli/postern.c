@@ -112,8 +112,8 @@ static void check_config(void)
         if (!program_ok(ents[i].command, &err))
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         if (ents[i].chroot && master_chroot_refused(ents[i].command))
-            fail(EX_CONFIG, "%s, line %d: %s cannot run chrooted: %s", ents[i].file,
-                 ents[i].line, ents[i].command, master_chroot_refused(ents[i].command));
+            fail(EX_CONFIG, "%s, line %d: %s cannot run chrooted: %s", ents[i].file, ents[i].line,
+                 ents[i].command, master_chroot_refused(ents[i].command));
     }
     if (!program_ok("master", &err))
         fail(EX_CONFIG, "daemon_directory: %s", err);
@@ -130,7 +130,8 @@ static void check_config(void)
         fail(EX_CONFIG, "dns_resolver_conf %s: %s", var_dns_resolver_conf, why);
     if (*var_home_mailbox == 0 || var_home_mailbox[strlen(var_home_mailbox) - 1] != '/')
         msg_warn("home_mailbox = \"%s\": only Maildir delivery (a value ending in \"/\") is "
-                 "available; local mail will be deferred", var_home_mailbox);
+                 "available; local mail will be deferred",
+                 var_home_mailbox);
 }
 
 static void exec_master(bool foreground)
@@ -209,8 +210,7 @@ int main(int argc, char **argv)
         need_root(cmd);
         check_config();
         if ((pid = master_running()) != 0)
-            fail(EX_UNAVAILABLE, "the Postern mail system is already running (pid %ld)",
-                 (long)pid);
+            fail(EX_UNAVAILABLE, "the Postern mail system is already running (pid %ld)", (long)pid);
         exec_master(strcmp(cmd, "start-fg") == 0);
     }
     {

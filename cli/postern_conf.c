@@ -54,8 +54,8 @@ int main(int argc, char **argv)
         msg_fatal("%s", err);
     if (optind < argc) {
         for (; optind < argc; optind++) {
-            const char *v = defaults ? mail_param_default(argv[optind])
-                                     : mail_param_value(argv[optind]);
+            const char *v =
+                defaults ? mail_param_default(argv[optind]) : mail_param_value(argv[optind]);
 
             if (v == NULL) {
                 msg_warn("%s: unknown parameter", argv[optind]);

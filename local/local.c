@@ -65,8 +65,7 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
             /* Done by an earlier delivery that finished while we waited. */
             deliver_reply_add(reply, r->offset,
                               status == QFILE_RCPT_DELIVERED ? DELIVER_SENT : DELIVER_BOUNCED,
-                              status == QFILE_RCPT_DELIVERED ? "2.0.0" : "5.0.0",
-                              "already done");
+                              status == QFILE_RCPT_DELIVERED ? "2.0.0" : "5.0.0", "already done");
             continue;
         }
         local_deliver(m, r, res);
@@ -78,10 +77,11 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
             else
                 changed = true;
         }
-        log_delivery(req->queue_id, r->address, "local", m->q->arrival_sec,
-                     m->q->arrival_usec, res->dsn, res->status == DELIVER_SENT ? "sent"
-                                                   : res->status == DELIVER_BOUNCED ? "bounced"
-                                                                                    : "deferred",
+        log_delivery(req->queue_id, r->address, "local", m->q->arrival_sec, m->q->arrival_usec,
+                     res->dsn,
+                     res->status == DELIVER_SENT      ? "sent"
+                     : res->status == DELIVER_BOUNCED ? "bounced"
+                                                      : "deferred",
                      res->reason);
         deliver_reply_add(reply, r->offset, res->status, res->dsn, res->reason);
     }

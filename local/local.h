@@ -28,8 +28,8 @@ struct local_result {
 struct local_msg {
     const char *queue_id;
     const struct qmsg *q;
-    int fd;          /* the queue file, open and locked */
-    bool recovered;  /* look for copies an earlier attempt made */
+    int fd;         /* the queue file, open and locked */
+    bool recovered; /* look for copies an earlier attempt made */
 };
 
 /* Deliver one recipient; the outcome goes into *res (never fails otherwise). */

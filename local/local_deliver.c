@@ -61,8 +61,8 @@ static int copy_content(int out, int in, off_t off, long long len)
         break; /* fall back to plain reads and writes */
     }
     while (len > 0) {
-        ssize_t n = pread_full(in, buf, len < (long long)sizeof(buf) ? (size_t)len : sizeof(buf),
-                               off);
+        ssize_t n =
+            pread_full(in, buf, len < (long long)sizeof(buf) ? (size_t)len : sizeof(buf), off);
 
         if (n <= 0) {
             if (n == 0)
@@ -93,8 +93,7 @@ static long long write_message(int fd, void *ctx)
 
 /* Deliver to the Maildir at path as the user; fills *res. */
 static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
-                            const struct local_user *u, const char *path,
-                            struct local_result *res)
+                            const struct local_user *u, const char *path, struct local_result *res)
 {
     struct local_writer w = {m, NULL};
     char base[512], rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
@@ -120,8 +119,7 @@ static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
     } else {
         bool full = errno == ENOSPC || errno == EDQUOT;
 
-        result(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0", "maildir delivery failed: %s",
-               why);
+        result(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0", "maildir delivery failed: %s", why);
     }
     free(why);
 }
@@ -154,8 +152,7 @@ void local_deliver(const struct local_msg *m, const struct qrcpt *rcpt, struct l
         return;
     }
     if (u.home[0] != '/') {
-        result(res, DELIVER_DEFERRED, "4.3.5", "home directory of user %s is not absolute",
-               u.name);
+        result(res, DELIVER_DEFERRED, "4.3.5", "home directory of user %s is not absolute", u.name);
         return;
     }
     if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", strcmp(u.home, "/") ? u.home : "",

@@ -136,8 +136,8 @@ static int master_snapshot_copy(char **error_r)
     }
     fd = open(MASTER_SNAPSHOT_NEW, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0 || write_full(fd, text, len) < 0 || fsync(fd) < 0)
-        *error_r = xasprintf("write %s/%s: %s", var_queue_dir, MASTER_SNAPSHOT_NEW,
-                             strerror(errno));
+        *error_r =
+            xasprintf("write %s/%s: %s", var_queue_dir, MASTER_SNAPSHOT_NEW, strerror(errno));
     else
         ret = 0;
     close_quietly(fd);
@@ -305,8 +305,7 @@ int main(int argc, char **argv)
     if (master_services_load(&err) < 0)
         msg_fatal("%s", err);
     msg_stderr(master_foreground, true);
-    msg_info("daemon started -- version %s, configuration %s", POSTERN_VERSION,
-             master_config_dir);
+    msg_info("daemon started -- version %s, configuration %s", POSTERN_VERSION, master_config_dir);
     master_ready();
     for (;;) {
         if (master_stopping) {

@@ -26,13 +26,13 @@ struct master_proc {
 
 struct master_serv {
     struct master_ent ent;
-    char *bind_key;                    /* what the listeners are bound to */
+    char *bind_key; /* what the listeners are bound to */
     int listen_fd[MASTER_LISTEN_MAX];
     int nlisten;
-    int status_fd[2];                  /* [0] master reads, [1] children write */
-    int total, avail;                  /* processes, and how many are idle */
-    bool listening;                    /* listen fds watched by the event loop */
-    int failures;                      /* consecutive abnormal exits */
+    int status_fd[2]; /* [0] master reads, [1] children write */
+    int total, avail; /* processes, and how many are idle */
+    bool listening;   /* listen fds watched by the event loop */
+    int failures;     /* consecutive abnormal exits */
     bool throttled;
     struct master_serv *next;
 };

@@ -37,8 +37,8 @@ static int serv_bind_unix(struct master_serv *s, char **error_r)
     snprintf(path, sizeof(path), "%s/%s", s->ent.private_ ? "private" : "public", s->ent.name);
     fd = unix_listen(path, 128, s->ent.private_ ? 0600 : 0666, var_owner_uid, var_owner_gid);
     if (fd < 0) {
-        *error_r = xasprintf("%s, line %d: bind %s/%s: %s", s->ent.file, s->ent.line,
-                             var_queue_dir, path, strerror(errno));
+        *error_r = xasprintf("%s, line %d: bind %s/%s: %s", s->ent.file, s->ent.line, var_queue_dir,
+                             path, strerror(errno));
         return -1;
     }
     s->listen_fd[s->nlisten++] = fd;
@@ -157,7 +157,7 @@ static struct master_serv *serv_create(struct master_ent *e, struct master_serv 
         }
         old->nlisten = 0;
     } else if ((s->ent.type == MASTER_TYPE_UNIX ? serv_bind_unix(s, error_r)
-                                                 : serv_bind_inet(s, error_r)) < 0) {
+                                                : serv_bind_inet(s, error_r)) < 0) {
         master_serv_free(s);
         return NULL;
     }
@@ -180,8 +180,7 @@ void master_serv_free(struct master_serv *s)
     if (s->ent.type == MASTER_TYPE_UNIX && s->nlisten > 0) {
         char path[PATH_MAX];
 
-        snprintf(path, sizeof(path), "%s/%s", s->ent.private_ ? "private" : "public",
-                 s->ent.name);
+        snprintf(path, sizeof(path), "%s/%s", s->ent.private_ ? "private" : "public", s->ent.name);
         if (unlink(path) < 0 && errno != ENOENT)
             msg_warn("remove %s: %m", path);
     }

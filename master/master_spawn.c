@@ -198,8 +198,8 @@ static void reaped(struct master_proc *p, int status)
     if (master_stopping && WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)
         abnormal = false; /* we asked it to stop */
     else if (WIFSIGNALED(status))
-        msg_warn("process %s/%s pid %ld killed by signal %d", var_daemon_dir, name,
-                 (long)p->pid, WTERMSIG(status));
+        msg_warn("process %s/%s pid %ld killed by signal %d", var_daemon_dir, name, (long)p->pid,
+                 WTERMSIG(status));
     else if (abnormal)
         msg_warn("process %s/%s pid %ld exit status %d", var_daemon_dir, name, (long)p->pid,
                  WEXITSTATUS(status));

@@ -50,9 +50,9 @@ struct qmgr_message {
     long long size;
     struct qmgr_rcpt *rcpts;
     size_t nrcpts;
-    unsigned names;   /* QMGR_Q_*: the names the file has now */
-    int jobs;         /* delivery requests outstanding */
-    bool recovered;   /* an earlier pass may have delivered some already */
+    unsigned names;     /* QMGR_Q_*: the names the file has now */
+    int jobs;           /* delivery requests outstanding */
+    bool recovered;     /* an earlier pass may have delivered some already */
     bool failed_before; /* recipients marked failed by an earlier pass */
     struct qmgr_message *next, *prev;
 };
@@ -60,9 +60,9 @@ struct qmgr_message {
 struct qmgr_job {
     struct qmgr_message *msg;
     struct qmgr_transport *transport;
-    size_t *rcpt;     /* indices into msg->rcpts */
+    size_t *rcpt; /* indices into msg->rcpts */
     size_t nrcpt;
-    int attempts;     /* agents lost while serving this job */
+    int attempts; /* agents lost while serving this job */
     struct qmgr_job *next;
 };
 

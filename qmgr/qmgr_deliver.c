@@ -184,7 +184,7 @@ static bool agent_apply_reply(struct qmgr_agent *a, const unsigned char *p, size
             if (r->offset != res->offset || r->state != QR_BUSY)
                 continue;
             /* The agent logged the result; qmgr only keeps score. */
-            r->state = res->status == DELIVER_SENT     ? QR_SENT
+            r->state = res->status == DELIVER_SENT      ? QR_SENT
                        : res->status == DELIVER_BOUNCED ? QR_FAILED
                                                         : QR_DEFERRED;
             break;

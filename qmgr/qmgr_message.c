@@ -117,15 +117,13 @@ static void message_free(struct qmgr_message *m)
 
 static unsigned rcpt_queue(const struct qmgr_rcpt *r)
 {
-    return strcmp(qmgr_transport_name(r->transport), "local") == 0 ? QMGR_Q_LOCAL
-                                                                     : QMGR_Q_REMOTE;
+    return strcmp(qmgr_transport_name(r->transport), "local") == 0 ? QMGR_Q_LOCAL : QMGR_Q_REMOTE;
 }
 
 /* A file that cannot be read is kept for the administrator, never deleted. */
 static void message_corrupt(const char *queue, const char *id, const char *why)
 {
-    msg_warn("%s: corrupt queue file %s/%s: %s; moved to %s/", id, queue, id, why,
-             QUEUE_CORRUPT);
+    msg_warn("%s: corrupt queue file %s/%s: %s; moved to %s/", id, queue, id, why, QUEUE_CORRUPT);
     if (queue_move(queue, QUEUE_CORRUPT, id) < 0)
         msg_warn("%s: move to %s/: %m", id, QUEUE_CORRUPT);
 }
@@ -174,8 +172,8 @@ static void message_expire(struct qmgr_message *m, int fd)
             msg_warn("%s: update recipient status: %m", m->id);
             continue;
         }
-        log_delivery(m->id, r->address, "none", m->arrival_sec, m->arrival_usec, "4.4.7",
-                     "expired", "message too old");
+        log_delivery(m->id, r->address, "none", m->arrival_sec, m->arrival_usec, "4.4.7", "expired",
+                     "message too old");
         r->state = QR_FAILED;
     }
     if (fdatasync(fd) < 0)
@@ -242,8 +240,7 @@ int qmgr_message_load(const char *queue, const char *id, bool recovered)
         msg_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", id, m->sender, m->size,
                  q.nrcpts);
     qmsg_free(&q);
-    if (var_maximal_queue_lifetime > 0 &&
-        time(NULL) - m->arrival_sec > var_maximal_queue_lifetime)
+    if (var_maximal_queue_lifetime > 0 && time(NULL) - m->arrival_sec > var_maximal_queue_lifetime)
         message_expire(m, fd);
     close_quietly(fd);
     for (i = 0; i < m->nrcpts; i++) {

@@ -122,8 +122,7 @@ void qmgr_backlog(void)
 
 void qmgr_room_freed(void)
 {
-    if ((backlog_incoming || backlog_deferred) &&
-        qmgr_active_count < var_qmgr_message_active_limit)
+    if ((backlog_incoming || backlog_deferred) && qmgr_active_count < var_qmgr_message_active_limit)
         qmgr_scan_soon();
 }
 

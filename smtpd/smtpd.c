@@ -75,10 +75,12 @@ static void smtpd_peer_name(struct smtpd_state *st)
 static void smtpd_log_disconnect(struct smtpd_state *st)
 {
     static const char *const names[] = {
-        [SMTP_VERB_UNKNOWN] = "unknown", [SMTP_VERB_HELO] = "helo", [SMTP_VERB_EHLO] = "ehlo",
-        [SMTP_VERB_MAIL] = "mail",       [SMTP_VERB_RCPT] = "rcpt", [SMTP_VERB_DATA] = "data",
-        [SMTP_VERB_BDAT] = "bdat",       [SMTP_VERB_RSET] = "rset", [SMTP_VERB_NOOP] = "noop",
-        [SMTP_VERB_QUIT] = "quit",       [SMTP_VERB_VRFY] = "vrfy", [SMTP_VERB_EXPN] = "expn",
+        [SMTP_VERB_UNKNOWN] = "unknown", [SMTP_VERB_HELO] = "helo",
+        [SMTP_VERB_EHLO] = "ehlo",       [SMTP_VERB_MAIL] = "mail",
+        [SMTP_VERB_RCPT] = "rcpt",       [SMTP_VERB_DATA] = "data",
+        [SMTP_VERB_BDAT] = "bdat",       [SMTP_VERB_RSET] = "rset",
+        [SMTP_VERB_NOOP] = "noop",       [SMTP_VERB_QUIT] = "quit",
+        [SMTP_VERB_VRFY] = "vrfy",       [SMTP_VERB_EXPN] = "expn",
         [SMTP_VERB_HELP] = "help",       [SMTP_VERB_STARTTLS] = "starttls",
         [SMTP_VERB_AUTH] = "auth",
     };
@@ -92,8 +94,7 @@ static void smtpd_log_disconnect(struct smtpd_state *st)
         total += st->count[v];
         total_failed += st->failed[v];
         if (st->failed[v])
-            buf_printf(&text, " %s=%d/%d", names[v], st->count[v] - st->failed[v],
-                             st->count[v]);
+            buf_printf(&text, " %s=%d/%d", names[v], st->count[v] - st->failed[v], st->count[v]);
         else
             buf_printf(&text, " %s=%d", names[v], st->count[v]);
     }
@@ -132,8 +133,7 @@ static int smtpd_read_command(struct smtpd_state *st)
     if (r != 0)
         return r;
     /* Discard the rest of an over-long line, then say so. */
-    while ((r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit, &term)) ==
-           0)
+    while ((r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit, &term)) == 0)
         ;
     if (r < 0)
         return -1;
@@ -203,8 +203,8 @@ static void smtpd_pre_jail(void)
     char *err;
 
     if (dns_init(var_dns_resolver_conf, &why) < 0)
-        msg_fatal("dns_resolver_conf %s: %s", *var_dns_resolver_conf ? var_dns_resolver_conf
-                                                                     : "(system)", why);
+        msg_fatal("dns_resolver_conf %s: %s",
+                  *var_dns_resolver_conf ? var_dns_resolver_conf : "(system)", why);
     if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0)
         msg_fatal("%s", err);
 }

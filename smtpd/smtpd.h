@@ -26,16 +26,16 @@ struct smtpd_rcpt {
 
 struct smtpd_state {
     struct stream *client;
-    char addr[64];                  /* numeric client address */
+    char addr[64]; /* numeric client address */
     int port;
-    char name[SMTPD_NAME_MAX + 1];  /* verified client host name, or "unknown" */
+    char name[SMTPD_NAME_MAX + 1];         /* verified client host name, or "unknown" */
     char client_text[SMTPD_NAME_MAX + 80]; /* "name[addr]" for logging */
-    char helo[SMTPD_NAME_MAX + 1];  /* HELO/EHLO argument, empty before */
+    char helo[SMTPD_NAME_MAX + 1];         /* HELO/EHLO argument, empty before */
     bool esmtp;
-    bool trusted;                   /* client in mynetworks */
-    const char *last_cmd;           /* for "lost connection after X" */
-    int errors;                     /* 4xx/5xx replies so far */
-    bool quit;                      /* end the session after this reply */
+    bool trusted;         /* client in mynetworks */
+    const char *last_cmd; /* for "lost connection after X" */
+    int errors;           /* 4xx/5xx replies so far */
+    bool quit;            /* end the session after this reply */
 
     /* the current transaction */
     bool have_mail;
@@ -45,7 +45,7 @@ struct smtpd_state {
     size_t rcpt_rejects;
 
     /* per-command counters for the "disconnect from" line */
-    enum smtp_verb verb;         /* the command being answered */
+    enum smtp_verb verb; /* the command being answered */
     int count[SMTP_VERB_AUTH + 1];
     int failed[SMTP_VERB_AUTH + 1];
 

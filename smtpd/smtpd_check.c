@@ -15,8 +15,8 @@
 #include "resolve.h"
 #include "msg.h"
 
-static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply,
-                   size_t len, const char *code, const char *why)
+static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len,
+                   const char *code, const char *why)
 {
     struct buf ext;
 
@@ -30,8 +30,7 @@ static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *r
     return false;
 }
 
-bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply,
-                      size_t len)
+bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len)
 {
     struct resolve_result r;
     struct local_user u;
@@ -43,8 +42,7 @@ bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char
         case LOCAL_USER_FOUND:
             return true;
         case LOCAL_USER_RETRY:
-            return reject(st, rcpt, reply, len, "451 4.3.0",
-                          "Temporary lookup failure");
+            return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
         default:
             return reject(st, rcpt, reply, len, "550 5.1.1",
                           "Recipient address rejected: User unknown in local recipient table");

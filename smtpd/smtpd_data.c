@@ -45,9 +45,9 @@ struct data_state {
     struct qfile_writer w;
     enum data_error error;
     long long size;
-    bool prev_crlf;    /* the previous line ended in CR LF */
-    bool in_line;      /* the next piece continues a line (after a fragment) */
-    bool reject_bare;  /* smtpd_forbid_bare_newline = reject */
+    bool prev_crlf;   /* the previous line ended in CR LF */
+    bool in_line;     /* the next piece continues a line (after a fragment) */
+    bool reject_bare; /* smtpd_forbid_bare_newline = reject */
 };
 
 static void data_error(struct data_state *d, enum data_error e)
@@ -202,8 +202,8 @@ void smtpd_data(struct smtpd_state *st)
         qfile_abort(&d.w);
         st->quit = true;
         msg_info("%s after DATA (%lld bytes) from %s",
-                 (st->client->flags & STREAM_F_TIMEOUT) ? "timeout" : "lost connection",
-                 d.size, smtpd_client(st));
+                 (st->client->flags & STREAM_F_TIMEOUT) ? "timeout" : "lost connection", d.size,
+                 smtpd_client(st));
         return;
     }
     if (d.error != DATA_OK) {

@@ -19,8 +19,7 @@ static bool attr_name_ok(const unsigned char *n, size_t len)
     return true;
 }
 
-int attr_next(const unsigned char *p, size_t len, size_t *pos, struct attr *a,
-              const char **error_r)
+int attr_next(const unsigned char *p, size_t len, size_t *pos, struct attr *a, const char **error_r)
 {
     size_t i = *pos, nlen, vlen;
 

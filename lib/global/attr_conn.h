@@ -28,7 +28,7 @@ struct attr_conn {
     attr_conn_close_fn on_close;
     bool connecting; /* non-blocking connect in progress */
     bool closed;
-    int busy;        /* callbacks in progress */
+    int busy; /* callbacks in progress */
 };
 
 /* Wrap a non-blocking descriptor (taking ownership); connecting: wait for connect. */

@@ -14,13 +14,12 @@ static int request_rcpt(void *out, const unsigned char *p, size_t len, const cha
 static int reply_result(void *out, const unsigned char *p, size_t len, const char **error_r);
 
 static const struct attr_spec request_spec[] = {
-    {"queue_name", ATTR_TYPE_STR, ATTR_REQUIRED, offsetof(struct deliver_request, queue_name),
-     32, NULL},
+    {"queue_name", ATTR_TYPE_STR, ATTR_REQUIRED, offsetof(struct deliver_request, queue_name), 32,
+     NULL},
     {"queue_id", ATTR_TYPE_STR, ATTR_REQUIRED, offsetof(struct deliver_request, queue_id), 32,
      NULL},
     {"flags", ATTR_TYPE_INT, ATTR_REQUIRED, offsetof(struct deliver_request, flags), 0, NULL},
-    {"rcpt", ATTR_TYPE_DATA, ATTR_REQUIRED | ATTR_REPEAT, 0, 2 * MAIL_ADDR_TEXT_MAX,
-     request_rcpt},
+    {"rcpt", ATTR_TYPE_DATA, ATTR_REQUIRED | ATTR_REPEAT, 0, 2 * MAIL_ADDR_TEXT_MAX, request_rcpt},
     {NULL, 0, 0, 0, 0, NULL},
 };
 

@@ -30,9 +30,9 @@
 #define DNS_TYPE_AAAA 28
 #define DNS_CLASS_IN 1
 #define DNS_TIMEOUT_MS 10000
-#define DNS_CACHE_MAX 1000        /* entries; the cache is emptied when full */
-#define DNS_CACHE_TTL_MAX 3600    /* seconds */
-#define DNS_CACHE_NEG_TTL 60      /* seconds, for "no such name" */
+#define DNS_CACHE_MAX 1000      /* entries; the cache is emptied when full */
+#define DNS_CACHE_TTL_MAX 3600  /* seconds */
+#define DNS_CACHE_NEG_TTL 60    /* seconds, for "no such name" */
 #define DNS_ERR_TIMEOUT (-1000) /* not a libunbound error code */
 
 static struct ub_ctx *dns_ctx;
@@ -40,7 +40,7 @@ static bool dns_thread_started;
 static struct htable dns_cache;
 
 struct dns_cached {
-    int status;     /* DNS_OK or DNS_NOTFOUND */
+    int status; /* DNS_OK or DNS_NOTFOUND */
     time_t expires;
     char text[256]; /* the answer, for lookups that return one */
 };

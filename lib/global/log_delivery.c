@@ -5,9 +5,8 @@
 #include "log_delivery.h"
 #include "msg.h"
 
-void log_delivery(const char *queue_id, const char *rcpt, const char *relay,
-                  long long arrival_sec, long arrival_usec, const char *dsn, const char *status,
-                  const char *reason)
+void log_delivery(const char *queue_id, const char *rcpt, const char *relay, long long arrival_sec,
+                  long arrival_usec, const char *dsn, const char *status, const char *reason)
 {
     struct timeval now;
     double delay;
@@ -22,6 +21,6 @@ void log_delivery(const char *queue_id, const char *rcpt, const char *relay,
         snprintf(text, sizeof(text), "%.2g", delay);
     else
         snprintf(text, sizeof(text), "%.0f", delay);
-    msg_info("%s: to=<%s>, relay=%s, delay=%s, dsn=%s, status=%s (%s)", queue_id, rcpt, relay,
-             text, dsn, status, reason);
+    msg_info("%s: to=<%s>, relay=%s, delay=%s, dsn=%s, status=%s (%s)", queue_id, rcpt, relay, text,
+             dsn, status, reason);
 }

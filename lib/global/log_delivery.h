@@ -11,8 +11,7 @@
 #include "sys_defs.h"
 
 /* Log one recipient's outcome; arrival_sec/usec give the delay. */
-void log_delivery(const char *queue_id, const char *rcpt, const char *relay,
-                  long long arrival_sec, long arrival_usec, const char *dsn, const char *status,
-                  const char *reason);
+void log_delivery(const char *queue_id, const char *rcpt, const char *relay, long long arrival_sec,
+                  long arrival_usec, const char *dsn, const char *status, const char *reason);
 
 #endif

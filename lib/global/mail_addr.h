@@ -20,8 +20,8 @@
 #define MAIL_ADDR_TEXT_MAX (MAIL_ADDR_LOCAL_MAX + 1 + MAIL_ADDR_DOMAIN_MAX)
 
 struct mail_addr {
-    bool null;           /* the null reverse-path <> */
-    bool literal;        /* domain is an address literal like [192.0.2.1] */
+    bool null;    /* the null reverse-path <> */
+    bool literal; /* domain is an address literal like [192.0.2.1] */
     char local[MAIL_ADDR_LOCAL_MAX + 1];
     char domain[MAIL_ADDR_DOMAIN_MAX + 1]; /* empty for <postmaster> */
 };

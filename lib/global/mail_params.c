@@ -50,12 +50,30 @@ static const char *compute_myhostname(void);
 static const char *compute_mydomain(void);
 static const char *compute_config_dir(void);
 
-#define STR(n, d, v) {n, PT_STR, d, v, 0, 0, 0, NULL, NULL}
-#define INT(n, d, v, lo, hi) {n, PT_INT, d, v, lo, hi, 0, NULL, NULL}
-#define TIME(n, d, v, u, lo, hi) {n, PT_TIME, d, v, lo, hi, u, NULL, NULL}
-#define BOOL(n, d, v) {n, PT_BOOL, d, v, 0, 0, 0, NULL, NULL}
-#define ENUM(n, d, v, c) {n, PT_ENUM, d, v, 0, 0, 0, c, NULL}
-#define COMPUTED(n, v, f) {n, PT_STR, NULL, v, 0, 0, 0, NULL, f}
+#define STR(n, d, v)                                                                               \
+    {                                                                                              \
+        n, PT_STR, d, v, 0, 0, 0, NULL, NULL                                                       \
+    }
+#define INT(n, d, v, lo, hi)                                                                       \
+    {                                                                                              \
+        n, PT_INT, d, v, lo, hi, 0, NULL, NULL                                                     \
+    }
+#define TIME(n, d, v, u, lo, hi)                                                                   \
+    {                                                                                              \
+        n, PT_TIME, d, v, lo, hi, u, NULL, NULL                                                    \
+    }
+#define BOOL(n, d, v)                                                                              \
+    {                                                                                              \
+        n, PT_BOOL, d, v, 0, 0, 0, NULL, NULL                                                      \
+    }
+#define ENUM(n, d, v, c)                                                                           \
+    {                                                                                              \
+        n, PT_ENUM, d, v, 0, 0, 0, c, NULL                                                         \
+    }
+#define COMPUTED(n, v, f)                                                                          \
+    {                                                                                              \
+        n, PT_STR, NULL, v, 0, 0, 0, NULL, f                                                       \
+    }
 
 static const struct param params[] = {
     COMPUTED("config_directory", &var_config_dir, compute_config_dir),
@@ -88,8 +106,7 @@ static const struct param params[] = {
     INT("smtpd_soft_error_limit", "10", &var_smtpd_soft_error_limit, 0, 1000),
     INT("smtpd_hard_error_limit", "20", &var_smtpd_hard_error_limit, 1, 1000),
     TIME("smtpd_error_sleep_time", "1s", &var_smtpd_error_sleep_time, 's', 0, 600),
-    ENUM("smtpd_forbid_bare_newline", "reject", &var_smtpd_forbid_bare_newline,
-         "reject|normalize"),
+    ENUM("smtpd_forbid_bare_newline", "reject", &var_smtpd_forbid_bare_newline, "reject|normalize"),
     BOOL("smtpd_peername_lookup", "yes", &var_smtpd_peername_lookup),
     BOOL("smtpd_helo_required", "no", &var_smtpd_helo_required),
     BOOL("disable_vrfy_command", "no", &var_disable_vrfy_command),
@@ -101,15 +118,15 @@ static const struct param params[] = {
     TIME("minimal_backoff_time", "300s", &var_minimal_backoff_time, 's', 1, 86400 * 30),
     TIME("maximal_backoff_time", "4000s", &var_maximal_backoff_time, 's', 1, 86400 * 30),
     TIME("maximal_queue_lifetime", "5d", &var_maximal_queue_lifetime, 'd', 0, 86400 * 100),
-    INT("default_destination_concurrency_limit", "20",
-        &var_default_destination_concurrency_limit, 1, 1000),
+    INT("default_destination_concurrency_limit", "20", &var_default_destination_concurrency_limit,
+        1, 1000),
     INT("qmgr_message_active_limit", "20000", &var_qmgr_message_active_limit, 1, 10000000),
     STR("dns_resolver_conf", "", &var_dns_resolver_conf),
     INT("smtp_tcp_port", "25", &var_smtp_tcp_port, 1, 65535),
     TIME("daemon_timeout", "18000s", &var_daemon_timeout, 's', 1, 86400 * 7),
 };
 
-static struct conf main_cf;      /* raw entries from main.cf and overrides */
+static struct conf main_cf;               /* raw entries from main.cf and overrides */
 static char *param_text[COUNTOF(params)]; /* expanded values */
 static char *computed_cache[COUNTOF(params)];
 static const char *load_config_dir;
@@ -387,8 +404,8 @@ int mail_conf_load(const char *config_dir, char *const *overrides, char **error_
             return -1;
         }
         if (param_assign(params + i, buf_str(&val), &why) < 0) {
-            char *what = xasprintf("bad value \"%s\" for %s: %s", buf_str(&val),
-                                   params[i].name, why);
+            char *what =
+                xasprintf("bad value \"%s\" for %s: %s", buf_str(&val), params[i].name, why);
 
             *error_r = param_error(params[i].name, what);
             free(what);

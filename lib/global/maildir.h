@@ -5,12 +5,11 @@
  * The Maildir rules: write under tmp/, fsync, link into new/, remove the tmp
  * name, fsync new/.  (Under tmp/ means an unnamed O_TMPFILE there where the
  * file system offers it: the message still appears in new/ only complete
- * and fsynced, and a crash cannot leave a stale tmp/ file.)  The file name is deterministic for a given message and
- * recipient ("SECONDS.MUSECSQqueueidRoffset.HOST,S=SIZE"), which makes a
- * repeated delivery detectable: link() into new/ fails with EEXIST, and
- * after a crash the caller can ask for cur/ to be searched too (the user
- * may have read the first copy already).  That is how a killed delivery
- * agent never causes a duplicate.
+ * and fsynced, and a crash cannot leave a stale tmp/ file.)  The file name is deterministic for a
+ * given message and recipient ("SECONDS.MUSECSQqueueidRoffset.HOST,S=SIZE"), which makes a repeated
+ * delivery detectable: link() into new/ fails with EEXIST, and after a crash the caller can ask for
+ * cur/ to be searched too (the user may have read the first copy already).  That is how a killed
+ * delivery agent never causes a duplicate.
  */
 #ifndef POSTERN_MAILDIR_H
 #define POSTERN_MAILDIR_H

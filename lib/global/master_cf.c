@@ -230,8 +230,8 @@ static int master_cf_line(const unsigned char *line, size_t len, int lineno, voi
     return 0;
 }
 
-int master_cf_read(const char *path, int default_maxproc, struct master_ent **ents_r,
-                   size_t *n_r, char **error_r)
+int master_cf_read(const char *path, int default_maxproc, struct master_ent **ents_r, size_t *n_r,
+                   char **error_r)
 {
     struct master_read_ctx ctx = {.path = path, .default_maxproc = default_maxproc};
     unsigned char *text;
@@ -292,11 +292,10 @@ static bool vec_same(char **a, char **b)
 
 bool master_ent_same(const struct master_ent *a, const struct master_ent *b)
 {
-    return strcmp(a->name, b->name) == 0 && a->type == b->type &&
-           a->private_ == b->private_ && a->unpriv == b->unpriv && a->chroot == b->chroot &&
-           a->wakeup == b->wakeup && a->maxproc == b->maxproc &&
-           strcmp(a->command, b->command) == 0 && vec_same(a->argv, b->argv) &&
-           vec_same(a->overrides, b->overrides);
+    return strcmp(a->name, b->name) == 0 && a->type == b->type && a->private_ == b->private_ &&
+           a->unpriv == b->unpriv && a->chroot == b->chroot && a->wakeup == b->wakeup &&
+           a->maxproc == b->maxproc && strcmp(a->command, b->command) == 0 &&
+           vec_same(a->argv, b->argv) && vec_same(a->overrides, b->overrides);
 }
 
 const char *master_type_name(enum master_type t)

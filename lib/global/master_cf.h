@@ -19,17 +19,17 @@ enum master_type {
 };
 
 struct master_ent {
-    char *name;      /* as written: "smtp", "127.0.0.2:10025", "qmgr" */
+    char *name; /* as written: "smtp", "127.0.0.2:10025", "qmgr" */
     enum master_type type;
-    char *host;      /* inet: bind address or NULL for inet_interfaces */
-    char *port;      /* inet: port number or service name */
-    bool private_;   /* unix: private/ (0600) rather than public/ (0666) */
-    bool unpriv;     /* run as mail_owner rather than root */
-    bool chroot;     /* chroot to the queue directory */
-    int wakeup;      /* seconds between wake-up triggers; 0 for none */
-    int maxproc;     /* process limit; 0 means no limit */
-    char *command;   /* program in daemon_directory */
-    char **argv;     /* arguments after the command, NULL terminated */
+    char *host;       /* inet: bind address or NULL for inet_interfaces */
+    char *port;       /* inet: port number or service name */
+    bool private_;    /* unix: private/ (0600) rather than public/ (0666) */
+    bool unpriv;      /* run as mail_owner rather than root */
+    bool chroot;      /* chroot to the queue directory */
+    int wakeup;       /* seconds between wake-up triggers; 0 for none */
+    int maxproc;      /* process limit; 0 means no limit */
+    char *command;    /* program in daemon_directory */
+    char **argv;      /* arguments after the command, NULL terminated */
     char **overrides; /* "name=value" from -o, NULL terminated */
     char *file;
     int line;
@@ -42,8 +42,8 @@ struct master_ent {
 int master_cf_parse_line(const unsigned char *line, size_t len, int default_maxproc,
                          struct master_ent *e, const char **error_r);
 /* Read a whole master.cf; *error_r is malloc'ed "FILE, line N: why". */
-int master_cf_read(const char *path, int default_maxproc, struct master_ent **ents_r,
-                   size_t *n_r, char **error_r);
+int master_cf_read(const char *path, int default_maxproc, struct master_ent **ents_r, size_t *n_r,
+                   char **error_r);
 void master_ent_free(struct master_ent *e);
 void master_cf_free(struct master_ent *ents, size_t n);
 /* Do two entries describe the same running service (so a reload can keep it)? */

@@ -23,7 +23,7 @@
 
 struct qparse {
     struct qmsg *m;
-    char *orcpt; /* from an 'O' record, waiting for its 'R' */
+    char *orcpt;   /* from an 'O' record, waiting for its 'R' */
     unsigned seen; /* bit per record type that may appear once */
     size_t rcpt_cap;
     size_t attr_cap;
@@ -131,8 +131,8 @@ static int qfile_rcpt(struct qparse *st, const unsigned char *d, size_t len, off
  * Check one record and add it to the message.  off is the file offset of
  * the record's data.  Returns 1 after the end record, 0 to go on, -1 if bad.
  */
-static int qfile_record(struct qparse *st, int type, const unsigned char *d, size_t len,
-                        off_t off, const char **error_r)
+static int qfile_record(struct qparse *st, int type, const unsigned char *d, size_t len, off_t off,
+                        const char **error_r)
 {
     struct qmsg *m = st->m;
 
@@ -418,8 +418,7 @@ int qfile_create(struct qfile_writer *w, const struct timeval *arrival, const ch
     struct stat st;
 
     memset(w, 0, sizeof(*w));
-    snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/.%ld.%u", QUEUE_INCOMING, (long)getpid(),
-             seq++);
+    snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/.%ld.%u", QUEUE_INCOMING, (long)getpid(), seq++);
     /* A recycled file if there is one (see queue.h), else a new one. */
     if (queue_spare_take(w->tmp_path) == 0)
         w->fd = open(w->tmp_path, O_RDWR | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);

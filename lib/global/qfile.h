@@ -36,9 +36,9 @@
 
 #define QFILE_VERSION "postern-queue 1"
 #define QFILE_REC_HDR 5
-#define QFILE_REC_MAX 65536          /* any record except content */
-#define QFILE_RCPT_MAX 100000        /* recipients per message */
-#define QFILE_ATTR_MAX 200           /* attributes per message */
+#define QFILE_REC_MAX 65536   /* any record except content */
+#define QFILE_RCPT_MAX 100000 /* recipients per message */
+#define QFILE_ATTR_MAX 200    /* attributes per message */
 #define QFILE_CONTENT_MAX 0x7fffffffLL
 
 #define QFILE_REC_VERSION 'V'
@@ -106,15 +106,15 @@ int qfile_get_status(int fd, off_t offset);
 
 struct qfile_writer {
     int fd;
-    int error;             /* errno of the first failed write, 0 if none */
-    char tmp_path[64];     /* relative to the queue directory */
-    char id[32];           /* the queue ID the file will have */
-    struct buf out;        /* write-behind buffer */
-    off_t pos;             /* file offset of out's first byte */
-    off_t content_hdr;     /* offset of the 'M' record header */
+    int error;         /* errno of the first failed write, 0 if none */
+    char tmp_path[64]; /* relative to the queue directory */
+    char id[32];       /* the queue ID the file will have */
+    struct buf out;    /* write-behind buffer */
+    off_t pos;         /* file offset of out's first byte */
+    off_t content_hdr; /* offset of the 'M' record header */
     long long content_len;
     bool in_content;
-    int last_byte;         /* last content byte written, for the final LF */
+    int last_byte; /* last content byte written, for the final LF */
 };
 
 /*

@@ -9,7 +9,7 @@
 #include "strutil.h"
 
 static const char *const queue_names[] = {
-    QUEUE_MAILDROP, QUEUE_INCOMING, QUEUE_LOCAL,  QUEUE_REMOTE,
+    QUEUE_MAILDROP, QUEUE_INCOMING, QUEUE_LOCAL,   QUEUE_REMOTE,
     QUEUE_DEFERRED, QUEUE_HOLD,     QUEUE_CORRUPT,
 };
 
@@ -51,11 +51,9 @@ int queue_dirs_create(const char *queue_dir, uid_t owner, gid_t owner_gid, gid_t
         mode_t mode;
         bool root; /* owned by root rather than mail_owner */
     } dirs[] = {
-        {QUEUE_INCOMING, 0700, false}, {QUEUE_LOCAL, 0700, false},
-        {QUEUE_REMOTE, 0700, false},   {QUEUE_DEFERRED, 0700, false},
-        {QUEUE_HOLD, 0700, false},     {QUEUE_CORRUPT, 0700, false},
-        {QUEUE_PRIVATE, 0700, false},  {QUEUE_PUBLIC, 0710, false},
-        {QUEUE_SPARE, 0700, false},
+        {QUEUE_INCOMING, 0700, false}, {QUEUE_LOCAL, 0700, false},  {QUEUE_REMOTE, 0700, false},
+        {QUEUE_DEFERRED, 0700, false}, {QUEUE_HOLD, 0700, false},   {QUEUE_CORRUPT, 0700, false},
+        {QUEUE_PRIVATE, 0700, false},  {QUEUE_PUBLIC, 0710, false}, {QUEUE_SPARE, 0700, false},
         {QUEUE_PID, 0755, true},
     };
     char path[PATH_MAX];

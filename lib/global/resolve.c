@@ -20,7 +20,8 @@ static int resolve_check_list(char **list, const char *param, char **error_r)
     for (; *list; list++) {
         if (strchr(*list, ':') || strchr(*list, '/')) {
             *error_r = xasprintf("%s: lookup tables (\"%s\") are not supported yet; list the "
-                                 "domains", param, *list);
+                                 "domains",
+                                 param, *list);
             return -1;
         }
         str_lower(*list);

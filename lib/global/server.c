@@ -107,8 +107,7 @@ static char **server_parse_args(int argc, char **argv, const char **config_dir)
     return overrides;
 }
 
-static void server_init(int argc, char **argv, const char *program,
-                        const struct server_opts *opts)
+static void server_init(int argc, char **argv, const char *program, const struct server_opts *opts)
 {
     const char *config_dir = NULL;
     char **overrides;
@@ -149,8 +148,8 @@ static void server_init(int argc, char **argv, const char *program,
     if (opts->pre_jail)
         opts->pre_jail();
     if (server_chroot && master_chroot_refused(program))
-        msg_fatal("%s cannot run chrooted (%s): set its chroot column in master.cf to n",
-                  program, master_chroot_refused(program));
+        msg_fatal("%s cannot run chrooted (%s): set its chroot column in master.cf to n", program,
+                  master_chroot_refused(program));
     if (opts->keep_root) {
         if (server_unpriv)
             msg_fatal("%s needs root: set its unpriv column in master.cf to n", program);
@@ -184,8 +183,7 @@ static int server_accept(struct pollfd *pfd, int n)
 
         if (fd >= 0)
             return fd;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-            errno != ECONNABORTED)
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
             msg_warn("accept: %m");
     }
     return -1;

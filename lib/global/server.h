@@ -19,17 +19,17 @@
 #include "stream.h"
 
 struct server_opts {
-    bool keep_root;       /* stay root (local); requires unpriv=n in master.cf */
-    bool run_forever;     /* ignore max_idle and max_use (qmgr) */
+    bool keep_root;          /* stay root (local); requires unpriv=n in master.cf */
+    bool run_forever;        /* ignore max_idle and max_use (qmgr) */
     void (*pre_jail)(void);  /* before chroot and privilege drop */
     void (*post_init)(void); /* after the drop, before the first connection */
 };
 
 /* What the skeleton learned from master, for the daemon's use. */
-extern const char *server_service;   /* master.cf service name */
-extern const char *server_program;   /* program name, e.g. "smtpd" */
-extern char **server_args;           /* master.cf arguments after the command */
-extern bool server_foreground;       /* start-fg: log to stderr too */
+extern const char *server_service; /* master.cf service name */
+extern const char *server_program; /* program name, e.g. "smtpd" */
+extern char **server_args;         /* master.cf arguments after the command */
+extern bool server_foreground;     /* start-fg: log to stderr too */
 
 /* Called by single_server_main for each accepted connection. */
 typedef void (*single_service_fn)(struct stream *client);

@@ -97,12 +97,12 @@ static int parse_path_cmd(const unsigned char *p, size_t len, struct smtp_cmd *c
     const char *kw = mail ? "FROM:" : "TO:";
     size_t kwlen = strlen(kw), used;
     const char *why;
-    int flags = MAIL_ADDR_ALLOW_NO_BRACKETS |
-                (mail ? MAIL_ADDR_ALLOW_NULL : MAIL_ADDR_ALLOW_POSTMASTER);
+    int flags =
+        MAIL_ADDR_ALLOW_NO_BRACKETS | (mail ? MAIL_ADDR_ALLOW_NULL : MAIL_ADDR_ALLOW_POSTMASTER);
 
     if (len < kwlen || strncasecmp((const char *)p, kw, kwlen) != 0) {
-        *reply_r = mail ? "501 5.5.4 Syntax: MAIL FROM:<address>"
-                        : "501 5.5.4 Syntax: RCPT TO:<address>";
+        *reply_r =
+            mail ? "501 5.5.4 Syntax: MAIL FROM:<address>" : "501 5.5.4 Syntax: RCPT TO:<address>";
         return -1;
     }
     p += kwlen;
@@ -112,18 +112,18 @@ static int parse_path_cmd(const unsigned char *p, size_t len, struct smtp_cmd *c
         len--;
     }
     if (len == 0) {
-        *reply_r = mail ? "501 5.5.4 Syntax: MAIL FROM:<address>"
-                        : "501 5.5.4 Syntax: RCPT TO:<address>";
+        *reply_r =
+            mail ? "501 5.5.4 Syntax: MAIL FROM:<address>" : "501 5.5.4 Syntax: RCPT TO:<address>";
         return -1;
     }
     if (mail_addr_parse_path(p, len, flags, &cmd->addr, &used, &why) < 0) {
-        *reply_r = mail ? "501 5.1.7 Bad sender address syntax"
-                        : "501 5.1.3 Bad recipient address syntax";
+        *reply_r =
+            mail ? "501 5.1.7 Bad sender address syntax" : "501 5.1.3 Bad recipient address syntax";
         return -1;
     }
     if (used < len && p[used] != ' ') {
-        *reply_r = mail ? "501 5.1.7 Bad sender address syntax"
-                        : "501 5.1.3 Bad recipient address syntax";
+        *reply_r =
+            mail ? "501 5.1.7 Bad sender address syntax" : "501 5.1.3 Bad recipient address syntax";
         return -1;
     }
     return parse_params(p + used, len - used, cmd, reply_r);
@@ -177,9 +177,9 @@ int smtp_cmd_parse(const unsigned char *line, size_t len, struct smtp_cmd *cmd,
     }
     memcpy(cmd->arg, line, len);
     cmd->arg[len] = 0;
-    if (len == 0 && (vi->verb == SMTP_VERB_HELO || vi->verb == SMTP_VERB_EHLO ||
-                     vi->verb == SMTP_VERB_VRFY || vi->verb == SMTP_VERB_BDAT ||
-                     vi->verb == SMTP_VERB_AUTH)) {
+    if (len == 0 &&
+        (vi->verb == SMTP_VERB_HELO || vi->verb == SMTP_VERB_EHLO || vi->verb == SMTP_VERB_VRFY ||
+         vi->verb == SMTP_VERB_BDAT || vi->verb == SMTP_VERB_AUTH)) {
         *reply_r = vi->syntax;
         return -1;
     }

@@ -9,8 +9,8 @@
 #include "sys_defs.h"
 
 struct cidr {
-    int family;              /* AF_INET or AF_INET6 */
-    unsigned char addr[16];  /* network address, host bits cleared */
+    int family;             /* AF_INET or AF_INET6 */
+    unsigned char addr[16]; /* network address, host bits cleared */
     unsigned char mask[16];
 };
 

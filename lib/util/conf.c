@@ -60,8 +60,8 @@ toolong:
     return -1;
 }
 
-int conf_parse_entry(const unsigned char *line, size_t len, struct buf *name,
-                     struct buf *value, const char **error_r)
+int conf_parse_entry(const unsigned char *line, size_t len, struct buf *name, struct buf *value,
+                     const char **error_r)
 {
     size_t i = 0, nstart, nend, vstart, vend;
 

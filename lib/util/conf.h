@@ -44,8 +44,8 @@ int conf_logical_lines(const unsigned char *text, size_t len, conf_line_fn fn, v
                        const char **error_r);
 
 /* Parse "name = value" from one logical line; name and value are trimmed. */
-int conf_parse_entry(const unsigned char *line, size_t len, struct buf *name,
-                     struct buf *value, const char **error_r);
+int conf_parse_entry(const unsigned char *line, size_t len, struct buf *name, struct buf *value,
+                     const char **error_r);
 
 /* Read a whole file (at most CONF_FILE_MAX bytes) into a malloc'ed buffer. */
 int conf_slurp(const char *path, unsigned char **text_r, size_t *len_r, const char **error_r);

@@ -21,8 +21,8 @@ static bool msg_stderr_pid;
 static int msg_file_fd = -1;
 static bool msg_syslog_open;
 static int msg_exit_status = 1;
-static char msg_host[256];     /* short host name, looked up once */
-static pid_t msg_pid;          /* reset in a forked child */
+static char msg_host[256]; /* short host name, looked up once */
+static pid_t msg_pid;      /* reset in a forked child */
 static void (*msg_exit_hook)(void);
 
 static void msg_forked(void)
@@ -118,8 +118,7 @@ static void msg_write_all(int fd, const char *p, size_t len)
     }
 }
 
-static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
-    PRINTFLIKE(3, 0);
+static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap) PRINTFLIKE(3, 0);
 
 static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
 {
@@ -161,8 +160,7 @@ static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
             n = snprintf(line, sizeof(line), "%s[%ld]: %s\n", msg_ident, (long)msg_getpid(), text);
         else
             n = snprintf(line, sizeof(line), "%s: %s\n", msg_ident, text);
-        msg_write_all(STDERR_FILENO, line,
-                      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+        msg_write_all(STDERR_FILENO, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
     }
     errno = saved_errno;
 }

@@ -279,8 +279,7 @@ const char *stream_strerror(const struct stream *s)
     if (s->flags & STREAM_F_TIMEOUT)
         return "timeout";
     if (s->flags & STREAM_F_ERROR)
-        return s->error == ECONNRESET || s->error == EPIPE ? "lost connection"
-                                                            : strerror(s->error);
+        return s->error == ECONNRESET || s->error == EPIPE ? "lost connection" : strerror(s->error);
     if (s->flags & STREAM_F_EOF)
         return "lost connection";
     return "no error";
