@@ -103,12 +103,9 @@ static void check_config(void)
         fail(EX_CONFIG, "%s", err);
     free(path);
     for (i = 0; i < n; i++) {
-        for (char **ov = ents[i].overrides; *ov; ov++) {
-            char *one[2] = {*ov, NULL};
-
-            if (mail_conf_load(config_dir, one, &err) < 0)
-                fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
-        }
+        /* The service's -o values must be valid for their parameters too. */
+        if (ents[i].overrides[0] && mail_conf_load(config_dir, ents[i].overrides, &err) < 0)
+            fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         if (!program_ok(ents[i].command, &err))
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         if (ents[i].chroot && master_chroot_refused(ents[i].command))

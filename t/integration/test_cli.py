@@ -71,7 +71,9 @@ def test_check_reports_master_cf_errors(make_instance):
              ("smtp inet maybe - n - - smtpd", "must be y, n or -"),
              ("smtp inet n - n - - nosuchprogram", "nosuchprogram"),
              ("qmgr unix n - n 300 1 qmgr", "duplicate service"),
-             ("127.0.0.9:2999 inet n - y - - smtpd", "smtpd cannot run chrooted")]
+             ("127.0.0.9:2999 inet n - y - - smtpd", "smtpd cannot run chrooted"),
+             ("127.0.0.9:2999 inet n - n - - smtpd -o smtpd_timeout=forever",
+              'bad value "forever" for smtpd_timeout')]
     for line, why in cases:
         inst.write_master_cf(inst.master_cf + [line])
         r = inst.postern("check", check=False)
