@@ -146,7 +146,7 @@ static struct qmgr_message *message_new(const char *id, const struct qmsg *q)
             continue;
         m->rcpts[m->nrcpts].address = xstrdup(q->rcpts[i].address);
         m->rcpts[m->nrcpts].offset = q->rcpts[i].offset;
-        m->rcpts[m->nrcpts].state = QR_TODO;
+        m->rcpts[m->nrcpts].state = QR_WAITING;
         m->nrcpts++;
     }
     m->next = qmgr_active;
@@ -190,14 +190,14 @@ static void message_dispatch(struct qmgr_message *m)
         struct qmgr_transport *t = m->rcpts[i].transport;
         struct qmgr_job *job;
 
-        if (m->rcpts[i].state != QR_TODO)
+        if (m->rcpts[i].state != QR_WAITING)
             continue;
         job = xcalloc(1, sizeof(*job));
         job->msg = m;
         job->transport = t;
         job->rcpt = xcalloc(m->nrcpts, sizeof(*job->rcpt));
         for (j = i; j < m->nrcpts; j++) {
-            if (m->rcpts[j].state == QR_TODO && m->rcpts[j].transport == t) {
+            if (m->rcpts[j].state == QR_WAITING && m->rcpts[j].transport == t) {
                 m->rcpts[j].state = QR_BUSY;
                 job->rcpt[job->nrcpt++] = j;
             }
@@ -251,7 +251,7 @@ int qmgr_message_load(const char *queue, const char *id, bool recovered)
             memset(&a, 0, sizeof(a)); /* qfile_read validated it already */
         resolve_addr(&a, &res);
         m->rcpts[i].transport = qmgr_transport_get(res.transport);
-        if (m->rcpts[i].state == QR_TODO)
+        if (m->rcpts[i].state == QR_WAITING)
             need |= rcpt_queue(m->rcpts + i);
     }
     if (need != 0 && message_rename(m, need) < 0) {
