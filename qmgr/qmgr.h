@@ -26,7 +26,7 @@
 #define QMGR_Q_DEFERRED 0x8
 
 enum qmgr_rcpt_state {
-    QR_WAITING,     /* waiting for a delivery request */
+    QR_WAITING,  /* waiting for a delivery request */
     QR_BUSY,     /* in a request */
     QR_SENT,     /* delivered */
     QR_FAILED,   /* failed for good */
