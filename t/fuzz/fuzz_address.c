@@ -8,23 +8,13 @@
  * accepted the same way by every more permissive set of flags.
  */
 #include "sys_defs.h"
+#include "fuzz.h"
 #include "buf.h"
 #include "mail_addr.h"
 #include "msg.h"
 #include "strutil.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
 #define ALL_FLAGS (MAIL_ADDR_ALLOW_NULL | MAIL_ADDR_ALLOW_POSTMASTER | MAIL_ADDR_ALLOW_NO_BRACKETS)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool same_addr(const struct mail_addr *a, const struct mail_addr *b)
 {

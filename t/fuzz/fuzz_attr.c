@@ -11,6 +11,7 @@
  * frames for attr_frame_peek().
  */
 #include "sys_defs.h"
+#include "fuzz.h"
 #include "attr.h"
 #include "buf.h"
 #include "deliver_proto.h"
@@ -19,18 +20,7 @@
 #include "qmgr_proto.h"
 #include "queue.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
 #define NEST_MAX 3 /* how deep repeated records are decoded as nested messages */
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The payload being decoded, so callbacks can check where pointers point. */
 static const uint8_t *in_p;

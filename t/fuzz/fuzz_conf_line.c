@@ -9,25 +9,15 @@
  * loop and depth checks are exercised.  Properties that must hold abort.
  */
 #include "sys_defs.h"
+#include "fuzz.h"
 #include "buf.h"
 #include "conf.h"
 #include "msg.h"
 #include "mymalloc.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
 #define EXPAND_MAX 4096 /* small, so "expanded value too long" is reachable */
 #define DEEP_LEVELS 25  /* deeper than conf.c's nesting limit */
 #define STOP_RESULT 7   /* callback result that stops conf_logical_lines() */
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct {
     const char *name;

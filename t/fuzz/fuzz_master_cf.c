@@ -9,22 +9,12 @@
  * empty, so a caller may free it either way.
  */
 #include "sys_defs.h"
+#include "fuzz.h"
 #include "conf.h"
 #include "master_cf.h"
 #include "msg.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
 #define DEFAULT_MAXPROC 100
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static size_t vec_len(char **v)
 {

@@ -14,27 +14,13 @@
  */
 #include "sys_defs.h"
 #include <sys/mman.h>
+#include "fuzz.h"
+#include "byteorder.h"
 #include "iostuff.h"
 #include "msg.h"
 #include "qfile.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static int memfd = -1;
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static bool same_str(const char *a, const char *b)
 {
@@ -61,7 +47,7 @@ static void check_msg(const struct qmsg *m, const uint8_t *data, size_t size)
         CHECK(r->status == QFILE_RCPT_PENDING || r->status == QFILE_RCPT_DELIVERED ||
               r->status == QFILE_RCPT_FAILED);
         CHECK(data[r->offset - QFILE_REC_HDR] == QFILE_REC_RCPT);
-        rlen = be32(data + r->offset - QFILE_REC_HDR + 1);
+        rlen = be32_get(data + r->offset - QFILE_REC_HDR + 1);
         CHECK(rlen >= 3 && (uint64_t)r->offset + rlen <= size);
         CHECK(r->notify == data[r->offset + 1] - '0' && r->notify >= 0 && r->notify <= 15);
         CHECK(r->address != NULL && strlen(r->address) == rlen - 2);
@@ -75,10 +61,10 @@ static void check_msg(const struct qmsg *m, const uint8_t *data, size_t size)
     CHECK(m->content_offset >= 2 * QFILE_REC_HDR && m->content_len >= 0);
     CHECK((uint64_t)m->content_offset + (uint64_t)m->content_len <= size);
     CHECK(data[m->content_offset - QFILE_REC_HDR] == QFILE_REC_CONTENT);
-    CHECK(be32(data + m->content_offset - QFILE_REC_HDR + 1) == (uint64_t)m->content_len);
+    CHECK(be32_get(data + m->content_offset - QFILE_REC_HDR + 1) == (uint64_t)m->content_len);
     /* the end record closes the file */
     CHECK(size >= QFILE_REC_HDR && data[size - QFILE_REC_HDR] == QFILE_REC_END &&
-          be32(data + size - QFILE_REC_HDR + 1) == 0);
+          be32_get(data + size - QFILE_REC_HDR + 1) == 0);
 }
 
 static void report_disagreement(const char *what, int parse_ret, const char *parse_why,
@@ -206,7 +192,7 @@ static void check_padded(const uint8_t *data, size_t size, int pret, const struc
     uint8_t *p;
     int ret;
 
-    if (size < head || data[0] != QFILE_REC_VERSION || be32(data + 1) != head - QFILE_REC_HDR ||
+    if (size < head || data[0] != QFILE_REC_VERSION || be32_get(data + 1) != head - QFILE_REC_HDR ||
         memcmp(data + QFILE_REC_HDR, QFILE_VERSION, head - QFILE_REC_HDR) != 0)
         return;
     rest = size - head;

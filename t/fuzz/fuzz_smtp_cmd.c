@@ -8,21 +8,11 @@
  * nothing the parser accepts changes meaning when smtpd passes it on.
  */
 #include "sys_defs.h"
+#include "fuzz.h"
 #include "buf.h"
 #include "mail_addr.h"
 #include "msg.h"
 #include "smtp_cmd.h"
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);           \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_reply(const char *reply)
 {

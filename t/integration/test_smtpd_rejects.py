@@ -299,7 +299,7 @@ def test_line_of_exactly_the_limit_with_crlf_split_across_reads(instance, user):
     line = b"q" * LIMIT
     with Client(instance) as c:
         c.ehlo()
-        # Command line first: "NOOP xxx...<CR>" | "<LF>".
+        # Command line first: "NOOP " and filler up to the limit, "<CR>" | "<LF>".
         c.send(b"HELP " + b"h" * (LIMIT - 5) + b"\r")
         time.sleep(0.3)    # let smtpd read the first part on its own
         c.send(b"\n")

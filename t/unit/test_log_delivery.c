@@ -12,22 +12,13 @@ static char logpath[PATH_MAX + 16];
 
 static int setup(void **state UNUSED)
 {
-    const char *why = NULL;
-
-    unit_mkdtemp(dir, sizeof(dir));
-    snprintf(logpath, sizeof(logpath), "%s/maillog", dir);
-    if (msg_logfile(logpath, &why) < 0)
-        fail_msg("msg_logfile: %s", why);
-    msg_stderr(false, false);
+    unit_log_to_file(dir, logpath);
     return 0;
 }
 
 static int teardown(void **state UNUSED)
 {
-    (void)msg_logfile(NULL, NULL);
-    msg_syslog(false);
-    msg_stderr(true, false);
-    unit_rmtree(dir);
+    unit_log_to_stderr(dir);
     return 0;
 }
 

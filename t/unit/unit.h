@@ -63,6 +63,30 @@ static inline void unit_rmtree(const char *path)
         fail_msg("remove %s: %s", path, strerror(errno));
 }
 
+/*
+ * Log to a fresh file log_r (PATH_MAX + 16 bytes) in a new temporary
+ * directory dir_r (PATH_MAX), for tests that read what was logged.
+ */
+static inline void unit_log_to_file(char *dir_r, char *log_r)
+{
+    const char *why = NULL;
+
+    unit_mkdtemp(dir_r, PATH_MAX);
+    snprintf(log_r, PATH_MAX + 16, "%s/maillog", dir_r);
+    if (msg_logfile(log_r, &why) < 0)
+        fail_msg("msg_logfile: %s", why);
+    msg_stderr(false, false);
+}
+
+/* Undo unit_log_to_file(): back to stderr only, and remove the directory. */
+static inline void unit_log_to_stderr(const char *dir)
+{
+    (void)msg_logfile(NULL, NULL);
+    msg_syslog(false);
+    msg_stderr(true, false);
+    unit_rmtree(dir);
+}
+
 /* Write len bytes to path, replacing it. */
 static inline void unit_write_file(const char *path, const void *p, size_t len)
 {
