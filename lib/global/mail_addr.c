@@ -324,3 +324,14 @@ void mail_addr_external(const struct mail_addr *a, struct buf *out)
     }
     (void)ret; /* a too-small buffer truncates; callers size it for the maximum */
 }
+
+void mail_addr_quote_internal(const char *internal, struct buf *out)
+{
+    struct mail_addr a;
+
+    if (mail_addr_from_internal(internal, &a) < 0) {
+        (void)buf_puts(out, internal);
+        return;
+    }
+    mail_addr_external(&a, out);
+}

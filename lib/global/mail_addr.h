@@ -47,6 +47,13 @@ void mail_addr_internal(const struct mail_addr *a, char *out, size_t len);
 /* External form with the local part quoted where needed (no angle brackets). */
 void mail_addr_external(const struct mail_addr *a, struct buf *out);
 
+/*
+ * The external form of an internal-form address (as stored in queue files),
+ * appended to out: what goes into Return-Path:, "for <...>", DSNs and log
+ * lines.  "" for the null address; text that does not parse is copied as is.
+ */
+void mail_addr_quote_internal(const char *internal, struct buf *out);
+
 /* Is the domain a syntactically valid RFC 5321 Domain (not a literal)? */
 bool mail_addr_domain_ok(const char *d, size_t len);
 

@@ -371,6 +371,30 @@ static void test_external_special(void **state UNUSED)
     buf_free(&ext);
 }
 
+static void test_quote_internal(void **state UNUSED)
+{
+    static const struct {
+        const char *internal, *external;
+    } cases[] = {
+        {"john doe@x.example", "\"john doe\"@x.example"},
+        {"a@b@x.example", "\"a@b\"@x.example"},
+        {"plain@x.example", "plain@x.example"},
+        {"", ""},
+        {"postmaster", "postmaster"},
+        {"@broken", "@broken"}, /* not an internal form: copied as is */
+    };
+    struct buf out;
+    size_t i;
+
+    buf_init(&out, 1000);
+    for (i = 0; i < COUNTOF(cases); i++) {
+        buf_reset(&out);
+        mail_addr_quote_internal(cases[i].internal, &out);
+        assert_buf_equal(&out, cases[i].external);
+    }
+    buf_free(&out);
+}
+
 static void test_internal(void **state UNUSED)
 {
     struct mail_addr a;
@@ -481,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_external_round_trip),
         cmocka_unit_test(test_external_special),
         cmocka_unit_test(test_internal),
+        cmocka_unit_test(test_quote_internal),
         cmocka_unit_test(test_from_internal),
         cmocka_unit_test(test_internal_round_trip),
     };
