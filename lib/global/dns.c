@@ -30,7 +30,7 @@
 #define DNS_TYPE_AAAA 28
 #define DNS_CLASS_IN 1
 #define DNS_TIMEOUT_MS 10000
-#define DNS_CACHE_MAX 1000      /* entries; the cache is emptied when full */
+#define DNS_CACHE_MAX 1000      /* entries; the oldest goes when full */
 #define DNS_CACHE_TTL_MAX 3600  /* seconds */
 #define DNS_CACHE_NEG_TTL 60    /* seconds, for "no such name" */
 #define DNS_ERR_TIMEOUT (-1000) /* not a libunbound error code */
@@ -38,11 +38,22 @@
 static struct ub_ctx *dns_ctx;
 static bool dns_thread_started;
 static struct htable dns_cache;
+static struct dns_cached *dns_cache_oldest, *dns_cache_newest;
 
+/*
+ * A cached answer.  Entries also sit on a list in the order they were made,
+ * so that a full cache drops its oldest entry, one at a time: what is
+ * cached is chosen by whoever controls the zones asked about (a client's
+ * own PTR zone), so the cache must stay bounded in entries (and so in
+ * bytes: keys and answers are bounded too) without one client being able
+ * to flush it all at once.
+ */
 struct dns_cached {
     int status; /* DNS_OK or DNS_NOTFOUND */
     time_t expires;
+    char *key;      /* the htable's copy */
     char text[256]; /* the answer, for lookups that return one */
+    struct dns_cached *older, *newer;
 };
 
 struct dns_wait {
@@ -154,6 +165,22 @@ static int dns_wire_name(const unsigned char *p, size_t len, char *out, size_t o
     return 0;
 }
 
+/* Take an entry out of the cache and free it. */
+static void dns_cache_drop(struct dns_cached *c)
+{
+    if (c->older)
+        c->older->newer = c->newer;
+    else
+        dns_cache_oldest = c->newer;
+    if (c->newer)
+        c->newer->older = c->older;
+    else
+        dns_cache_newest = c->older;
+    (void)htable_delete(&dns_cache, c->key);
+    free(c->key);
+    free(c);
+}
+
 /* The cached result for key, or NULL when there is none that is fresh. */
 static const struct dns_cached *dns_cache_get(const char *key)
 {
@@ -163,7 +190,7 @@ static const struct dns_cached *dns_cache_get(const char *key)
         return NULL;
     if (c->expires > time(NULL))
         return c;
-    free(htable_delete(&dns_cache, key));
+    dns_cache_drop(c);
     return NULL;
 }
 
@@ -175,23 +202,31 @@ static void dns_cache_put(const char *key, int status, int ttl, const char *text
         return;
     if (dns_cache.buckets == NULL)
         htable_init(&dns_cache, 64);
-    if (dns_cache.count >= DNS_CACHE_MAX) {
-        for (size_t i = 0; i < dns_cache.size; i++)
-            for (struct htable_entry *e = dns_cache.buckets[i]; e; e = e->next)
-                free(e->value);
-        htable_free(&dns_cache);
-        htable_init(&dns_cache, 64);
-    }
-    free(htable_delete(&dns_cache, key));
-    c = xcalloc(1, sizeof(*c));
-    c->status = status;
+    if ((c = htable_find(&dns_cache, key)) != NULL)
+        dns_cache_drop(c);
     if (ttl == 0)
         return; /* the zone says: do not keep this */
+    while (dns_cache.count >= DNS_CACHE_MAX)
+        dns_cache_drop(dns_cache_oldest);
     if (ttl < 0 || status == DNS_NOTFOUND)
         ttl = DNS_CACHE_NEG_TTL;
+    c = xcalloc(1, sizeof(*c));
+    c->status = status;
     c->expires = time(NULL) + (ttl < DNS_CACHE_TTL_MAX ? ttl : DNS_CACHE_TTL_MAX);
     str_copy(c->text, text ? text : "", sizeof(c->text));
+    c->key = xstrdup(key);
+    c->older = dns_cache_newest;
+    if (dns_cache_newest)
+        dns_cache_newest->newer = c;
+    else
+        dns_cache_oldest = c;
+    dns_cache_newest = c;
     htable_enter(&dns_cache, key, c);
+}
+
+size_t dns_cache_count(void)
+{
+    return dns_cache.count;
 }
 
 static int dns_query(const char *name, int type, struct ub_result **res_r)

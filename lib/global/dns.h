@@ -23,4 +23,7 @@ int dns_ptr(const char *addr, char *name, size_t len);
 /* Does name have an A or AAAA record equal to the numeric address? */
 int dns_name_has_addr(const char *name, const char *addr);
 
+/* Entries in this process's answer cache (for tests and metrics). */
+size_t dns_cache_count(void);
+
 #endif

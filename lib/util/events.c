@@ -18,6 +18,7 @@ struct event_fd {
 struct event_timer {
     struct event_timer *next;
     long long when;
+    unsigned long long seq; /* order of arming: timers armed while running wait a turn */
     event_timer_fn cb;
     void *ctx;
 };
@@ -26,6 +27,7 @@ static int event_epfd = -1;
 static struct event_fd *event_fds;
 static int event_nfds;
 static struct event_timer *event_timers; /* sorted by when */
+static unsigned long long event_timer_seq;
 static int event_sigfd = -1;
 static sigset_t event_sigmask;
 static event_signal_fn event_sig_cbs[65];
@@ -133,6 +135,7 @@ void event_request_timer(event_timer_fn cb, void *ctx, long delay_ms)
     t->when = event_now_ms() + (delay_ms > 0 ? delay_ms : 0);
     t->cb = cb;
     t->ctx = ctx;
+    t->seq = event_timer_seq++;
     for (pp = &event_timers; *pp && (*pp)->when <= t->when; pp = &(*pp)->next)
         ;
     t->next = *pp;
@@ -196,20 +199,28 @@ void event_before_wait(void (*hook)(void *ctx), void *ctx)
     event_hook_ctx = ctx;
 }
 
-/* Run every timer that is due now; timers it adds for "now" wait a turn. */
+/*
+ * Run every timer that is due now; timers armed by these callbacks wait a
+ * turn even when they are due "now".  Each due timer stays on the one list
+ * until the moment it runs, so a callback can still cancel (or re-arm) a
+ * timer that is due in this same pass: qmgr cancels an agent's idle timer
+ * when it gives the agent a job, and both can be due at once.
+ */
 static void event_run_timers(void)
 {
     long long now = event_now_ms();
-    struct event_timer *due = NULL, **tail = &due, *t;
+    unsigned long long limit = event_timer_seq;
+    struct event_timer *t, **pp;
 
-    while ((t = event_timers) != NULL && t->when <= now) {
-        event_timers = t->next;
-        t->next = NULL;
-        *tail = t;
-        tail = &t->next;
-    }
-    while ((t = due) != NULL) {
-        due = t->next;
+    for (;;) {
+        /* Timers armed during this pass sort after every due one, but look
+         * past them anyway: never trust an ordering argument for liveness. */
+        for (pp = &event_timers; (t = *pp) != NULL && t->when <= now; pp = &t->next)
+            if (t->seq < limit)
+                break;
+        if (t == NULL || t->when > now)
+            return;
+        *pp = t->next;
         t->cb(t->ctx);
         free(t);
     }

@@ -89,6 +89,50 @@ static void test_cancel(void **state UNUSED)
     assert_string_equal(order, "B");
 }
 
+static void cancel_b(void *ctx)
+{
+    note(ctx);
+    event_cancel_timer(note, (void *)"B");
+}
+
+/*
+ * BUG: a timer that is already due could not be cancelled by another
+ * callback of the same pass (they were moved to a private list first), so
+ * qmgr closed an agent it had just given a job.
+ */
+static void test_cancel_due_timer(void **state UNUSED)
+{
+    static const char a = 'A';
+
+    reset_order();
+    event_request_timer(cancel_b, (void *)&a, 0);
+    event_request_timer(note, (void *)"B", 0);
+    usleep(5000); /* both due in the same pass */
+    event_loop(0);
+    event_loop(20);
+    assert_string_equal(order, "A");
+}
+
+static void rearm_other(void *ctx)
+{
+    note(ctx);
+    event_request_timer(note, (void *)"B", 0); /* B was due too: now it waits a turn */
+}
+
+static void test_rearm_due_timer(void **state UNUSED)
+{
+    reset_order();
+    event_request_timer(rearm_other, (void *)"A", 0);
+    event_request_timer(note, (void *)"B", 0);
+    usleep(5000);
+    event_loop(0);
+    assert_string_equal(order, "A");
+    event_loop(20);
+    assert_string_equal(order, "AB");
+    event_loop(20);
+    assert_string_equal(order, "AB");
+}
+
 static int self_count;
 
 static void rearm_self(void *ctx)
@@ -293,6 +337,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timers_in_order),
+        cmocka_unit_test(test_cancel_due_timer),
+        cmocka_unit_test(test_rearm_due_timer),
         cmocka_unit_test(test_rearm_replaces),
         cmocka_unit_test(test_same_cb_other_ctx),
         cmocka_unit_test(test_cancel),
