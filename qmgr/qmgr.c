@@ -36,7 +36,7 @@ static void notify_frame(struct attr_conn *c, const unsigned char *p, size_t len
             return;
         }
         if (qmgr_active_count < var_qmgr_message_active_limit)
-            (void)qmgr_message_load(QUEUE_INCOMING, r.queue_id, false);
+            (void)qmgr_message_load(QUEUE_INCOMING, r.queue_id, 0);
         else
             qmgr_backlog();
     } else if (strcmp(r.request, QMGR_REQ_WAKEUP) == 0) {

@@ -24,6 +24,8 @@
 #define QMGR_Q_REMOTE 0x2
 #define QMGR_Q_INCOMING 0x4
 #define QMGR_Q_DEFERRED 0x8
+#define QMGR_Q_HOLD 0x10    /* only at load: a move into hold/ to finish */
+#define QMGR_Q_CORRUPT 0x20 /* only at load: a move into corrupt/ to finish */
 
 enum qmgr_rcpt_state {
     QR_WAITING,  /* waiting for a delivery request */
@@ -50,10 +52,11 @@ struct qmgr_message {
     long long size;
     struct qmgr_rcpt *rcpts;
     size_t nrcpts;
-    unsigned names;     /* QMGR_Q_*: the names the file has now */
-    int jobs;           /* delivery requests outstanding */
-    bool recovered;     /* an earlier pass may have delivered some already */
-    bool failed_before; /* recipients marked failed by an earlier pass */
+    unsigned names;       /* QMGR_Q_*: the names the file has now */
+    int jobs;             /* delivery requests outstanding */
+    bool recovered;       /* an earlier pass may have delivered some already */
+    bool failed_before;   /* recipients marked failed by an earlier pass */
+    long settle_delay_ms; /* the file could not be moved: retrying at this interval */
     struct qmgr_message *next, *prev;
 };
 
@@ -69,7 +72,9 @@ struct qmgr_job {
 /* qmgr_message.c */
 extern int qmgr_active_count;
 struct qmgr_message *qmgr_message_find(const char *id);
-int qmgr_message_load(const char *queue, const char *id, bool recovered);
+#define QMGR_LOAD_RECOVERED 0x1 /* an earlier qmgr may have started delivering it */
+#define QMGR_LOAD_UNREADY 0x2   /* take incoming/ files not marked ready (queue.h) */
+int qmgr_message_load(const char *queue, const char *id, int flags);
 void qmgr_message_job_done(struct qmgr_message *m);
 /* Log a deferral decided by qmgr itself and note it on the recipient. */
 void qmgr_rcpt_defer(struct qmgr_message *m, struct qmgr_rcpt *r, const char *relay,

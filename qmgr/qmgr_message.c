@@ -19,6 +19,8 @@
 #include "mymalloc.h"
 #include "msg.h"
 #include "htable.h"
+#include "events.h"
+#include "crash_point.h"
 
 int qmgr_active_count;
 static struct qmgr_message *qmgr_active;
@@ -28,10 +30,9 @@ static const struct {
     unsigned bit;
     const char *dir;
 } qmgr_names[] = {
-    {QMGR_Q_LOCAL, QUEUE_LOCAL},
-    {QMGR_Q_REMOTE, QUEUE_REMOTE},
-    {QMGR_Q_INCOMING, QUEUE_INCOMING},
-    {QMGR_Q_DEFERRED, QUEUE_DEFERRED},
+    {QMGR_Q_LOCAL, QUEUE_LOCAL},       {QMGR_Q_REMOTE, QUEUE_REMOTE},
+    {QMGR_Q_INCOMING, QUEUE_INCOMING}, {QMGR_Q_DEFERRED, QUEUE_DEFERRED},
+    {QMGR_Q_HOLD, QUEUE_HOLD},         {QMGR_Q_CORRUPT, QUEUE_CORRUPT},
 };
 
 static unsigned name_bit(const char *queue)
@@ -55,6 +56,23 @@ static const char *some_name(const struct qmgr_message *m)
     msg_panic("%s: message has no name", m->id);
 }
 
+/* Remove the names in drop; a name that cannot be removed is only logged. */
+static void names_unlink(const char *id, unsigned drop)
+{
+    size_t i;
+
+    for (i = 0; i < COUNTOF(qmgr_names); i++) {
+        char path[64];
+
+        if (!(drop & qmgr_names[i].bit))
+            continue;
+        queue_path(path, sizeof(path), qmgr_names[i].dir, id);
+        if (unlink(path) < 0 && errno != ENOENT)
+            msg_warn("%s: remove %s: %m", id, path);
+        CRASH_POINT(QMGR_UNLINKED);
+    }
+}
+
 /* Give the file the names in want (keeping the file alive throughout). */
 static int message_rename(struct qmgr_message *m, unsigned want)
 {
@@ -68,17 +86,10 @@ static int message_rename(struct qmgr_message *m, unsigned want)
             return -1;
         }
         m->names |= qmgr_names[i].bit;
+        CRASH_POINT(QMGR_LINKED);
     }
-    for (i = 0; i < COUNTOF(qmgr_names); i++) {
-        char path[64];
-
-        if (want & qmgr_names[i].bit || !(m->names & qmgr_names[i].bit))
-            continue;
-        queue_path(path, sizeof(path), qmgr_names[i].dir, m->id);
-        if (unlink(path) < 0 && errno != ENOENT)
-            msg_warn("%s: remove %s: %m", m->id, path);
-        m->names &= ~qmgr_names[i].bit;
-    }
+    names_unlink(m->id, m->names & ~want);
+    m->names &= want;
     return 0;
 }
 
@@ -89,6 +100,42 @@ static int unlink_name(const char *queue, const char *id)
     queue_path(path, sizeof(path), queue, id);
     return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
 }
+
+/*
+ * Every name the file has in the queues, starting from the one it was
+ * opened by.  A move links the new name before it removes the old one, so
+ * a crash can leave a file with two names, and qmgr must know all of them:
+ * a name it forgot would outlive the message, and once the file is
+ * recycled for another one (queue.h), that name would point into someone
+ * else's mail.  Only a file with more than one link costs a look around.
+ */
+static unsigned message_names(const char *queue, const char *id, const struct stat *st)
+{
+    unsigned names = name_bit(queue);
+    nlink_t found = 1;
+    size_t i;
+
+    if (st->st_nlink <= 1)
+        return names;
+    for (i = 0; i < COUNTOF(qmgr_names); i++) {
+        char path[64];
+        struct stat other;
+
+        if (qmgr_names[i].bit == names)
+            continue;
+        queue_path(path, sizeof(path), qmgr_names[i].dir, id);
+        if (lstat(path, &other) == 0 && other.st_ino == st->st_ino && other.st_dev == st->st_dev) {
+            names |= qmgr_names[i].bit;
+            found++;
+        }
+    }
+    if (found != st->st_nlink)
+        msg_warn("%s: queue file has %lu links but %lu names in the queues", id,
+                 (unsigned long)st->st_nlink, (unsigned long)found);
+    return names;
+}
+
+static void message_settle_retry(void *ctx);
 
 struct qmgr_message *qmgr_message_find(const char *id)
 {
@@ -106,6 +153,7 @@ static void message_free(struct qmgr_message *m)
     if (m->next)
         m->next->prev = m->prev;
     (void)htable_delete(&qmgr_active_ids, m->id);
+    event_cancel_timer(message_settle_retry, m);
     for (i = 0; i < m->nrcpts; i++)
         free(m->rcpts[i].address);
     free(m->rcpts);
@@ -121,19 +169,41 @@ static unsigned rcpt_queue(const struct qmgr_rcpt *r)
 }
 
 /* A file that cannot be read is kept for the administrator, never deleted. */
-static void message_corrupt(const char *queue, const char *id, const char *why)
+static void message_corrupt(const char *queue, const char *id, unsigned names, const char *why)
 {
     msg_warn("%s: corrupt queue file %s/%s: %s; moved to %s/", id, queue, id, why, QUEUE_CORRUPT);
-    if (queue_move(queue, QUEUE_CORRUPT, id) < 0)
+    if (!(names & QMGR_Q_CORRUPT) && queue_link(queue, QUEUE_CORRUPT, id) < 0) {
         msg_warn("%s: move to %s/: %m", id, QUEUE_CORRUPT);
+        return;
+    }
+    names_unlink(id, names & ~QMGR_Q_CORRUPT);
 }
 
-static struct qmgr_message *message_new(const char *id, const struct qmsg *q)
+/*
+ * A file that also has a name in hold/ or corrupt/ was being moved there
+ * when a crash came (those moves are the last thing done to a file): finish
+ * the move.  (A release from hold/ interrupted the same way ends up held
+ * again, which loses nothing.)  Returns true if the file was settled so.
+ */
+static bool message_finish_move(const char *id, unsigned names)
+{
+    unsigned keep = names & QMGR_Q_CORRUPT ? QMGR_Q_CORRUPT : names & QMGR_Q_HOLD;
+
+    if (keep == 0)
+        return false;
+    msg_info("%s: finishing an interrupted move to %s/", id,
+             keep == QMGR_Q_CORRUPT ? QUEUE_CORRUPT : QUEUE_HOLD);
+    names_unlink(id, names & ~keep);
+    return true;
+}
+
+static struct qmgr_message *message_new(const char *id, unsigned names, const struct qmsg *q)
 {
     struct qmgr_message *m = xcalloc(1, sizeof(*m));
     size_t i;
 
     snprintf(m->id, sizeof(m->id), "%s", id);
+    m->names = names;
     m->sender = xstrdup(q->sender);
     m->arrival_sec = q->arrival_sec;
     m->arrival_usec = q->arrival_usec;
@@ -160,11 +230,20 @@ static struct qmgr_message *message_new(const char *id, const struct qmsg *q)
     return m;
 }
 
-/* Pending recipients of a message older than maximal_queue_lifetime fail. */
+/*
+ * Pending recipients of a message older than maximal_queue_lifetime fail.
+ * Only while no delivery agent holds the file's lock (one left over from an
+ * earlier qmgr may still be delivering it): its status bytes are theirs.
+ */
 static void message_expire(struct qmgr_message *m, int fd)
 {
     size_t i;
 
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            msg_warn("%s: lock queue file: %m", m->id);
+        return;
+    }
     for (i = 0; i < m->nrcpts; i++) {
         struct qmgr_rcpt *r = m->rcpts + i;
 
@@ -178,6 +257,8 @@ static void message_expire(struct qmgr_message *m, int fd)
     }
     if (fdatasync(fd) < 0)
         msg_warn("%s: fdatasync: %m", m->id);
+    CRASH_POINT(QMGR_EXPIRED);
+    (void)flock(fd, LOCK_UN);
 }
 
 /* Sort the pending recipients by transport and hand out one job per transport. */
@@ -208,34 +289,67 @@ static void message_dispatch(struct qmgr_message *m)
     qmgr_message_job_done(m);
 }
 
-int qmgr_message_load(const char *queue, const char *id, bool recovered)
+/*
+ * Open queue/id for loading; -1 if it is not (or no longer) there, or is
+ * not to be taken now.  *names_r gets every name of the file.
+ */
+static int message_open(const char *queue, const char *id, int flags, unsigned *names_r)
+{
+    struct stat st;
+    char path[64];
+    int fd;
+
+    queue_path(path, sizeof(path), queue, id);
+    if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0) {
+        if (errno != ENOENT)
+            msg_warn("%s: open %s: %m", id, path);
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        msg_warn("%s: %s is not a regular file; left alone", id, path);
+        close_quietly(fd);
+        return -1;
+    }
+    *names_r = message_names(queue, id, &st);
+    if (message_finish_move(id, *names_r)) {
+        close_quietly(fd);
+        return -1;
+    }
+    /* A new file that smtpd has not (yet) accepted is not ours (queue.h). */
+    if (*names_r == QMGR_Q_INCOMING && !QUEUE_MODE_IS_READY(st.st_mode)) {
+        if (!(flags & QMGR_LOAD_UNREADY)) {
+            close_quietly(fd);
+            return -1;
+        }
+        msg_warn("%s: taking a queue file that was never marked accepted; its client may send "
+                 "it again",
+                 id);
+    }
+    return fd;
+}
+
+int qmgr_message_load(const char *queue, const char *id, int flags)
 {
     struct qmgr_message *m;
     struct qmsg q;
     const char *why;
-    char path[64];
-    unsigned need = 0;
+    unsigned need = 0, names;
     size_t i;
     int fd;
 
     if (qmgr_message_find(id) != NULL)
         return 0;
-    queue_path(path, sizeof(path), queue, id);
-    if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-        if (errno != ENOENT)
-            msg_warn("%s: open %s: %m", id, path);
+    if ((fd = message_open(queue, id, flags, &names)) < 0)
         return -1;
-    }
     if (qfile_read(fd, &q, &why) < 0) {
         close_quietly(fd);
-        message_corrupt(queue, id, why);
+        message_corrupt(queue, id, names, why);
         return -1;
     }
-    m = message_new(id, &q);
-    m->names = name_bit(queue);
+    m = message_new(id, names, &q);
     /* Anything not fresh from incoming/ may have been partly delivered by an
      * agent that died; the agent then checks for copies it already made. */
-    m->recovered = recovered || m->names != QMGR_Q_INCOMING;
+    m->recovered = (flags & QMGR_LOAD_RECOVERED) || m->names != QMGR_Q_INCOMING;
     if (m->names == QMGR_Q_INCOMING)
         msg_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", id, m->sender, m->size,
                  q.nrcpts);
@@ -255,6 +369,7 @@ int qmgr_message_load(const char *queue, const char *id, bool recovered)
             need |= rcpt_queue(m->rcpts + i);
     }
     if (need != 0 && message_rename(m, need) < 0) {
+        /* The names it has stay; a later scan of them finds it again. */
         message_free(m);
         return -1;
     }
@@ -282,6 +397,10 @@ static void message_remove(struct qmgr_message *m)
         if ((m->names == 0 ? queue_recycle(qmgr_names[i].dir, m->id)
                            : unlink_name(qmgr_names[i].dir, m->id)) < 0)
             msg_warn("%s: remove %s/%s: %m", m->id, qmgr_names[i].dir, m->id);
+        if (m->names == 0)
+            CRASH_POINT(QMGR_RECYCLED);
+        else
+            CRASH_POINT(QMGR_NAME_REMOVED);
     }
 }
 
@@ -304,8 +423,12 @@ static void message_retry_time(struct qmgr_message *m)
         msg_warn("%s: set retry time: %m", m->id);
 }
 
-/* The pass is over: remove, defer or hold the file. */
-static void message_finish(struct qmgr_message *m)
+/*
+ * The pass is over: remove, defer or hold the file.  Returns false if the
+ * file could not be moved (a full disk: a new name needs room in a
+ * directory); it keeps the names it has, and the caller tries again.
+ */
+static bool message_settle(struct qmgr_message *m)
 {
     bool deferred = false, failed = m->failed_before;
     size_t i;
@@ -315,25 +438,60 @@ static void message_finish(struct qmgr_message *m)
         failed |= m->rcpts[i].state == QR_FAILED;
     }
     if (deferred) {
-        if (message_rename(m, QMGR_Q_DEFERRED) == 0)
-            message_retry_time(m);
+        if (message_rename(m, QMGR_Q_DEFERRED) < 0)
+            return false;
+        CRASH_POINT(QMGR_DEFERRED);
+        message_retry_time(m);
+        CRASH_POINT(QMGR_RETRY_SET);
     } else if (failed) {
         /*
          * Failed recipients are owed a bounce; bounce generation comes with
          * the bounce service.  Until then the message is kept in hold/, so
          * that nothing is lost and an administrator can see it.
          */
-        if (queue_link(some_name(m), QUEUE_HOLD, m->id) == 0) {
-            (void)message_rename(m, 0);
-            msg_info("%s: held: recipients failed and no bounce service is configured", m->id);
-        } else {
-            msg_warn("%s: move to %s/: %m", m->id, QUEUE_HOLD);
+        if (!(m->names & QMGR_Q_HOLD)) {
+            if (queue_link(some_name(m), QUEUE_HOLD, m->id) < 0) {
+                msg_warn("%s: move to %s/: %m", m->id, QUEUE_HOLD);
+                return false;
+            }
+            m->names |= QMGR_Q_HOLD;
+            CRASH_POINT(QMGR_HELD);
         }
+        (void)message_rename(m, QMGR_Q_HOLD);
+        msg_info("%s: held: recipients failed and no bounce service is configured", m->id);
     } else {
         message_remove(m);
         msg_info("%s: removed", m->id);
     }
-    message_free(m);
+    return true;
+}
+
+/*
+ * A message whose file could not be moved stays in memory and tries again,
+ * backing off to QMGR_SETTLE_RETRY_MAX_MS: forgetting it would strand it in
+ * local/ or remote/, which are only scanned when qmgr starts.
+ */
+#define QMGR_SETTLE_RETRY_MS 1000
+#define QMGR_SETTLE_RETRY_MAX_MS 60000
+
+static void message_finish(struct qmgr_message *m);
+
+static void message_settle_retry(void *ctx)
+{
+    message_finish(ctx);
+}
+
+static void message_finish(struct qmgr_message *m)
+{
+    if (message_settle(m)) {
+        message_free(m);
+        return;
+    }
+    m->settle_delay_ms = m->settle_delay_ms ? m->settle_delay_ms * 2 : QMGR_SETTLE_RETRY_MS;
+    if (m->settle_delay_ms > QMGR_SETTLE_RETRY_MAX_MS)
+        m->settle_delay_ms = QMGR_SETTLE_RETRY_MAX_MS;
+    msg_warn("%s: queue file not moved; trying again in %ld s", m->id, m->settle_delay_ms / 1000);
+    event_request_timer(message_settle_retry, m, m->settle_delay_ms);
 }
 
 void qmgr_message_job_done(struct qmgr_message *m)

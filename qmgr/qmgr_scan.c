@@ -45,8 +45,11 @@ static bool due(const char *queue, const char *name)
     return lstat(path, &st) == 0 && st.st_mtime <= time(NULL);
 }
 
-/* Load what a directory holds; false if the active limit stopped us. */
-static bool scan_dir(const char *queue, bool due_only, bool recovered)
+#define SCAN_DUE_ONLY 0x100 /* only files whose retry time (mtime) has come */
+
+/* Load what a directory holds (flags: QMGR_LOAD_*, SCAN_*); false if the
+ * active limit stopped us. */
+static bool scan_dir(const char *queue, int flags)
 {
     struct dirent *de;
     DIR *d;
@@ -69,13 +72,13 @@ static bool scan_dir(const char *queue, bool due_only, bool recovered)
         }
         if (qmgr_message_find(de->d_name) != NULL)
             continue;
-        if (due_only && !due(queue, de->d_name))
+        if ((flags & SCAN_DUE_ONLY) && !due(queue, de->d_name))
             continue;
         if (qmgr_active_count >= var_qmgr_message_active_limit) {
             complete = false;
             break;
         }
-        (void)qmgr_message_load(queue, de->d_name, recovered);
+        (void)qmgr_message_load(queue, de->d_name, flags & ~SCAN_DUE_ONLY);
     }
     (void)closedir(d);
     return complete;
@@ -83,12 +86,12 @@ static bool scan_dir(const char *queue, bool due_only, bool recovered)
 
 static void scan_incoming(void)
 {
-    backlog_incoming = !scan_dir(QUEUE_INCOMING, false, false);
+    backlog_incoming = !scan_dir(QUEUE_INCOMING, 0);
 }
 
 static void scan_deferred(void)
 {
-    backlog_deferred = !scan_dir(QUEUE_DEFERRED, true, false);
+    backlog_deferred = !scan_dir(QUEUE_DEFERRED, SCAN_DUE_ONLY);
 }
 
 /* Scan both, taking turns at going first. */
@@ -129,9 +132,11 @@ void qmgr_room_freed(void)
 void qmgr_scan_recover(void)
 {
     /* Messages that were being delivered when the last qmgr stopped. */
-    (void)scan_dir(QUEUE_LOCAL, false, true);
-    (void)scan_dir(QUEUE_REMOTE, false, true);
-    scan_incoming();
+    (void)scan_dir(QUEUE_LOCAL, QMGR_LOAD_RECOVERED);
+    (void)scan_dir(QUEUE_REMOTE, QMGR_LOAD_RECOVERED);
+    /* After a crash a file's "ready" mark may not have reached the disk,
+     * so a starting qmgr takes every complete file (queue.h). */
+    backlog_incoming = !scan_dir(QUEUE_INCOMING, QMGR_LOAD_UNREADY);
     scan_deferred();
 }
 

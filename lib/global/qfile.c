@@ -15,6 +15,7 @@
 #include "mymalloc.h"
 #include "msg.h"
 #include "byteorder.h"
+#include "crash_point.h"
 
 #define QFILE_WINDOW (QFILE_REC_MAX + QFILE_REC_HDR + 4096)
 #define QFILE_OUT_MAX (256 * 1024)
@@ -412,6 +413,32 @@ static void qfile_header(struct qfile_writer *w, int type, size_t len)
     qfile_emit(w, h, sizeof(h));
 }
 
+/*
+ * Claim a recycled file from spare/ under w->tmp_path.  Its contents are
+ * thrown away (O_TRUNC) and its mode reset to "not ready" (queue.h).  A
+ * file that has another name, or is not ours, is never written into: some
+ * other message may live in it.
+ */
+static int qfile_open_spare(struct qfile_writer *w)
+{
+    struct stat st;
+    int fd;
+
+    if (queue_spare_take(w->tmp_path) < 0)
+        return -1;
+    CRASH_POINT(SMTPD_SPARE_TAKEN);
+    fd = open(w->tmp_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+        st.st_uid == geteuid() && ftruncate(fd, 0) == 0 && fchmod(fd, QUEUE_MODE_NEW) == 0)
+        return fd;
+    msg_warn("%s: spare queue file is shared, not ours, or unusable; not reused", w->tmp_path);
+    if (fd >= 0)
+        close_quietly(fd);
+    if (unlink(w->tmp_path) < 0 && errno != ENOENT)
+        msg_warn("remove %s: %m", w->tmp_path);
+    return -1;
+}
+
 int qfile_create(struct qfile_writer *w, const struct timeval *arrival, const char **error_r)
 {
     static unsigned seq;
@@ -420,10 +447,8 @@ int qfile_create(struct qfile_writer *w, const struct timeval *arrival, const ch
     memset(w, 0, sizeof(*w));
     snprintf(w->tmp_path, sizeof(w->tmp_path), "%s/.%ld.%u", QUEUE_INCOMING, (long)getpid(), seq++);
     /* A recycled file if there is one (see queue.h), else a new one. */
-    if (queue_spare_take(w->tmp_path) == 0)
-        w->fd = open(w->tmp_path, O_RDWR | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-    else
-        w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if ((w->fd = qfile_open_spare(w)) < 0)
+        w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, QUEUE_MODE_NEW);
     if (w->fd < 0) {
         *error_r = strerror(errno);
         return -1;
@@ -507,38 +532,69 @@ void qfile_content_end(struct qfile_writer *w)
     w->in_content = false;
 }
 
+/* Write, sync and name the file; the name is not ready yet (queue.h). */
+static int qfile_commit_name(struct qfile_writer *w, const char *path)
+{
+    qfile_header(w, QFILE_REC_END, 0);
+    qfile_flush(w);
+    if (w->error != 0)
+        return -1;
+    CRASH_POINT(SMTPD_TEMP_WRITTEN);
+    if (fdatasync(w->fd) < 0) {
+        w->error = errno;
+        return -1;
+    }
+    CRASH_POINT(SMTPD_TEMP_SYNCED);
+    /* RENAME_NOREPLACE: never overwrite a queue file, even in theory. */
+    if (renameat2(AT_FDCWD, w->tmp_path, AT_FDCWD, path, RENAME_NOREPLACE) < 0 &&
+        (errno != EINVAL || rename(w->tmp_path, path) < 0)) {
+        w->error = errno;
+        return -1;
+    }
+    CRASH_POINT(SMTPD_RENAMED);
+    return 0;
+}
+
 int qfile_commit(struct qfile_writer *w, int dirfd)
 {
     char path[64];
+    int err;
 
-    qfile_header(w, QFILE_REC_END, 0);
-    qfile_flush(w);
-    if (w->error == 0 && fdatasync(w->fd) < 0)
-        w->error = errno;
-    if (w->error == 0) {
-        snprintf(path, sizeof(path), "%s/%s", QUEUE_INCOMING, w->id);
-        /* RENAME_NOREPLACE: never overwrite a queue file, even in theory. */
-        if (renameat2(AT_FDCWD, w->tmp_path, AT_FDCWD, path, RENAME_NOREPLACE) < 0 &&
-            (errno != EINVAL || rename(w->tmp_path, path) < 0))
-            w->error = errno;
-    }
-    if (w->error == 0 && fsync(dirfd) < 0) {
-        /* The name may not be durable: the client must keep the message. */
-        w->error = errno;
-        (void)unlink(path);
-        close_quietly(w->fd);
-        w->fd = -1;
-        buf_free(&w->out);
-        errno = w->error;
-        return -1;
-    }
-    if (w->error != 0) {
-        int err = w->error;
-
+    snprintf(path, sizeof(path), "%s/%s", QUEUE_INCOMING, w->id);
+    if (qfile_commit_name(w, path) < 0) {
+        err = w->error;
         qfile_abort(w);
         errno = err;
         return -1;
     }
+    if (fsync(dirfd) < 0) {
+        /*
+         * The name may not be durable, so the client must keep the message.
+         * The file is not ready, so no running qmgr has taken it: removing
+         * the name now cannot lose or duplicate anything.
+         */
+        err = errno;
+        if (unlink(path) < 0 && errno == ENOENT) {
+            /* Only a qmgr that was just starting takes unready files; it
+             * has this one, so it will be delivered: say so, not 4xx. */
+            msg_warn("%s: fsync %s: %s; the queue manager has taken the message", w->id,
+                     QUEUE_INCOMING, strerror(err));
+            close_quietly(w->fd);
+            w->fd = -1;
+            buf_free(&w->out);
+            return 0;
+        }
+        close_quietly(w->fd);
+        w->fd = -1;
+        buf_free(&w->out);
+        errno = err;
+        return -1;
+    }
+    CRASH_POINT(SMTPD_DIR_SYNCED);
+    /* The decision to accept.  It need not be durable itself (queue.h). */
+    if (fchmod(w->fd, QUEUE_MODE_READY) < 0)
+        msg_warn("%s: mark queue file ready: %m; qmgr takes it when notified", w->id);
+    CRASH_POINT(SMTPD_READY);
     close_quietly(w->fd);
     w->fd = -1;
     buf_free(&w->out);

@@ -134,10 +134,11 @@ void qfile_content_begin(struct qfile_writer *w);
 void qfile_content_write(struct qfile_writer *w, const void *p, size_t len);
 void qfile_content_end(struct qfile_writer *w);
 /*
- * Write the end record, fsync, rename to incoming/ID and fsync the
- * directory (dirfd: an open descriptor of incoming/).  Only after this
- * returns 0 may the message be acknowledged.  On failure the temporary file
- * is removed and -1 returned with errno set (e.g. ENOSPC).
+ * Write the end record, fsync, rename to incoming/ID, fsync the directory
+ * (dirfd: an open descriptor of incoming/) and mark the file ready (see
+ * queue.h).  Only after this returns 0 may the message be acknowledged.  On
+ * failure no name is left behind and -1 is returned with errno set (e.g.
+ * ENOSPC).
  */
 int qfile_commit(struct qfile_writer *w, int dirfd);
 /* Abandon the file (remove the temporary name). */

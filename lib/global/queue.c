@@ -159,9 +159,18 @@ static int queue_spare_count(void)
 int queue_recycle(const char *queue, const char *id)
 {
     char from[64], to[64];
+    struct stat st;
 
     queue_path(from, sizeof(from), queue, id);
-    if (queue_spare_count() < QUEUE_SPARE_MAX) {
+    if (lstat(from, &st) < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (st.st_nlink != 1 || !S_ISREG(st.st_mode)) {
+        /* qmgr, the only process that links queue files, reconciles every
+         * name at load; a file that still has another is a bug: log it, and
+         * at least never hand it out again. */
+        msg_warn("%s/%s: queue file has %lu names; not recycled", queue, id,
+                 (unsigned long)st.st_nlink);
+    } else if (queue_spare_count() < QUEUE_SPARE_MAX) {
         queue_path(to, sizeof(to), QUEUE_SPARE, id);
         if (rename(from, to) == 0) {
             queue_spare_counted++;

@@ -32,6 +32,21 @@
 
 #define QUEUE_ID_MAX 24
 
+/*
+ * The mode of a file in incoming/ says whether its writer has decided to
+ * accept it.  smtpd renames a complete, fsynced file into incoming/ID with
+ * QUEUE_MODE_NEW, fsyncs the directory, and only then sets QUEUE_MODE_READY
+ * and answers 250.  So if the directory fsync fails, smtpd can still take
+ * the name back and answer 4xx: a running qmgr never takes a file that is
+ * not ready, and a client never hears 250 for a message that may be lost.
+ * A qmgr that starts takes every complete file (after a reboot the mode
+ * change may not have reached the disk); at worst that repeats a message
+ * whose client never got its 250, which is the reply window every MTA has.
+ */
+#define QUEUE_MODE_NEW 0600
+#define QUEUE_MODE_READY 0700
+#define QUEUE_MODE_IS_READY(m) (((m)&S_IXUSR) != 0)
+
 /* Build a queue ID from the arrival microseconds and the file's inode. */
 void queue_id_make(char *out, size_t len, long usec, ino_t ino);
 /* Is name a well-formed queue ID (so not a temporary or foreign file)? */
@@ -70,9 +85,14 @@ int queue_link(const char *queue, const char *new_queue, const char *id);
  */
 #define QUEUE_SPARE_MAX 256
 
-/* Park queue/id as a spare file, or remove it when spare/ holds enough. */
+/*
+ * Park queue/id as a spare file, or remove it when spare/ holds enough.  A
+ * file with another name anywhere is never parked: two names for one spare
+ * file would let two writers claim it and write two messages into one inode.
+ */
 int queue_recycle(const char *queue, const char *id);
-/* Claim a spare file under the name path; -1 if none could be claimed. */
+/* Claim a spare file under the name path; -1 if none could be claimed.  The
+ * caller checks, on the descriptor it opens, that the file has no other name. */
 int queue_spare_take(const char *path);
 
 #endif

@@ -268,6 +268,40 @@ class Instance:
             out += [os.path.join(q, n) for n in os.listdir(os.path.join(self.queue, q))]
         return out
 
+    QUEUES = ["incoming", "local", "remote", "deferred", "hold", "corrupt"]
+
+    def names_by_inode(self, dirs=None):
+        """{inode: [queue/name, ...]} for every file in the queues and spare/."""
+        out = {}
+        for q in dirs or self.QUEUES + ["spare"]:
+            d = os.path.join(self.queue, q)
+            for n in os.listdir(d):
+                try:
+                    st = os.lstat(os.path.join(d, n))
+                except FileNotFoundError:
+                    continue
+                out.setdefault(st.st_ino, []).append("%s/%s" % (q, n))
+        return out
+
+    def check_queue_invariants(self):
+        """SPEC.md's queue rules: one queue name per file, spare/ files have
+        no queue name and no second name, corrupt/ is empty."""
+        problems = []
+        for ino, names in self.names_by_inode().items():
+            queued = [n for n in names if not n.startswith("spare/")]
+            if len(names) > 1:
+                problems.append("inode %d has several names: %s" % (ino, names))
+            for n in names:
+                st = os.lstat(os.path.join(self.queue, n))
+                if st.st_nlink != 1:
+                    problems.append("%s has %d links" % (n, st.st_nlink))
+            if queued and len(queued) < len(names):
+                problems.append("inode %d is both spare and queued: %s" % (ino, names))
+        corrupt = os.listdir(os.path.join(self.queue, "corrupt"))
+        if corrupt:
+            problems.append("corrupt/ is not empty: %s" % corrupt)
+        assert not problems, "; ".join(problems)
+
     def wait_queue_empty(self, timeout=30.0):
         wait_until(lambda: not [f for f in self.queue_files()
                                 if not os.path.basename(f).startswith(".")],

@@ -176,7 +176,8 @@ static void test_write_read(void **state UNUSED)
     assert_int_equal(unit_count_dir(QUEUE_INCOMING), 1);
     snprintf(path, sizeof(path), "%s/%s", QUEUE_INCOMING, id);
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0600);
+    /* Committed means accepted: the file is marked ready for qmgr (queue.h). */
+    assert_int_equal(st.st_mode & 0777, QUEUE_MODE_READY);
     queue_id_make(want, sizeof(want), 123456, st.st_ino);
     assert_string_equal(id, want);
     read_both(id, content, sizeof(content) - 1);
@@ -775,6 +776,62 @@ static void test_commit_failure_leaves_nothing(void **state UNUSED)
     assert_int_equal(unit_count_dir(QUEUE_INCOMING), 0);
 }
 
+/* Put a file with the given names in spare/, as qmgr's recycling would. */
+static ino_t make_spare(const char *name, const char *second_name)
+{
+    char path[PATH_MAX], other[PATH_MAX];
+    struct stat st;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", QUEUE_SPARE, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, QUEUE_MODE_READY);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "old message", 11), 11);
+    assert_int_equal(fchmod(fd, QUEUE_MODE_READY), 0);
+    assert_int_equal(fstat(fd, &st), 0);
+    (void)close(fd);
+    if (second_name) {
+        snprintf(other, sizeof(other), "%s/%s", QUEUE_SPARE, second_name);
+        assert_int_equal(link(path, other), 0);
+    }
+    return st.st_ino;
+}
+
+/*
+ * BUG: a spare file that still had a second name (left by a crash in the
+ * middle of a move) was handed out, so two smtpd sessions could write two
+ * accepted messages into one inode.  A file with another name is never
+ * written into; a claimed file starts empty and not ready.
+ */
+static void test_spare_reuse(void **state UNUSED)
+{
+    struct timeval tv = {1, 2};
+    struct qfile_writer w1, w2;
+    const char *why = NULL;
+    struct stat st1, st2;
+    ino_t shared;
+
+    clean_incoming();
+    assert_int_equal(mkdir(QUEUE_SPARE, 0700), 0);
+    shared = make_spare("AAAAA1", "AAAAA2");
+    assert_int_equal(qfile_create(&w1, &tv, &why), 0);
+    assert_int_equal(fstat(w1.fd, &st1), 0);
+    assert_true(st1.st_ino != shared);
+    /* The name it tried is gone; the other one now has the file alone. */
+    assert_int_equal(unit_count_dir(QUEUE_SPARE), 1);
+    assert_int_equal(qfile_create(&w2, &tv, &why), 0);
+    assert_int_equal(fstat(w2.fd, &st2), 0);
+    assert_true(st2.st_ino == shared);
+    assert_int_equal(st2.st_nlink, 1);
+    assert_int_equal(st2.st_size, 0);
+    assert_int_equal(st2.st_mode & 0777, QUEUE_MODE_NEW);
+    assert_int_equal(unit_count_dir(QUEUE_SPARE), 0);
+    qfile_abort(&w1);
+    qfile_abort(&w2);
+    assert_int_equal(unit_count_dir(QUEUE_INCOMING), 0);
+    assert_int_equal(rmdir(QUEUE_SPARE), 0);
+}
+
 static void test_create_outside_queue(void **state UNUSED)
 {
     char sub[PATH_MAX + 16];
@@ -808,6 +865,7 @@ int main(void)
         cmocka_unit_test(test_put_attr_truncates),
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_commit_failure_leaves_nothing),
+        cmocka_unit_test(test_spare_reuse),
         cmocka_unit_test(test_create_outside_queue),
     };
 

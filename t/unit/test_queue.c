@@ -298,6 +298,28 @@ static void test_recycle_and_take(void **state UNUSED)
     assert_int_equal(access("incoming/.take2", F_OK), -1);
 }
 
+/*
+ * BUG: a finished file that still had another queue name was renamed into
+ * spare/ (rename onto another link of the same inode does nothing, so the
+ * old name stayed too), and spare/ ended up handing out shared inodes.
+ */
+static void test_recycle_refuses_second_name(void **state UNUSED)
+{
+    char path[64];
+
+    make_file(QUEUE_LOCAL, "EEEEEE5", "content");
+    assert_int_equal(queue_link(QUEUE_LOCAL, QUEUE_INCOMING, "EEEEEE5"), 0);
+    assert_int_equal(queue_recycle(QUEUE_LOCAL, "EEEEEE5"), 0);
+    /* The name asked for is gone, and nothing went to spare/. */
+    assert_int_equal(inode_of(QUEUE_LOCAL, "EEEEEE5"), 0);
+    assert_int_equal(inode_of(QUEUE_SPARE, "EEEEEE5"), 0);
+    assert_int_equal(unit_count_dir(QUEUE_SPARE), 0);
+    queue_path(path, sizeof(path), QUEUE_INCOMING, "EEEEEE5");
+    assert_int_equal(unlink(path), 0);
+    /* A name that is already gone is not an error. */
+    assert_int_equal(queue_recycle(QUEUE_LOCAL, "EEEEEE5"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_link),
         cmocka_unit_test(test_dirs_create),
         cmocka_unit_test(test_recycle_and_take),
+        cmocka_unit_test(test_recycle_refuses_second_name),
     };
 
     unit_init("test_queue");
