@@ -19,6 +19,8 @@
 #include "iostuff.h"
 #include "msg.h"
 #include "mymalloc.h"
+#include "priv.h"
+#include "crash_point.h"
 
 /* The recipient in the file that the request names, or NULL. */
 static const struct qrcpt *find_rcpt(const struct qmsg *q, const struct deliver_rcpt *dr)
@@ -76,6 +78,7 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
                 msg_warn("%s: update recipient status: %m", req->queue_id);
             else
                 changed = true;
+            CRASH_POINT(LOCAL_STATUS_MARKED);
         }
         log_delivery(req->queue_id, r->address, "local", m->q->arrival_sec, m->q->arrival_usec,
                      res->dsn,
@@ -88,14 +91,75 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
     /* A crash after this point can no longer repeat these deliveries. */
     if (changed && fdatasync(m->fd) < 0)
         msg_warn("%s: fdatasync queue file: %m", req->queue_id);
+    if (changed)
+        CRASH_POINT(LOCAL_STATUS_SYNCED);
 }
 
 static bool same_file(int fd, const char *path)
 {
     struct stat a, b;
 
-    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+    return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_ino == b.st_ino &&
            a.st_dev == b.st_dev;
+}
+
+/*
+ * Open a queue file.  local is root, and local/ belongs to mail_owner, so
+ * the open is done with mail_owner's ids: whatever a name there points to,
+ * we get no more than mail_owner could read (never a file of root's).  It
+ * must then be a regular file that mail_owner owns (a FIFO would hang us).
+ */
+static int open_queue_file(const char *path, const char **why_r)
+{
+    struct stat st;
+    int fd, err;
+
+    if (priv_as_user(var_owner_uid, var_owner_gid) < 0) {
+        *why_r = "cannot take the mail_owner's privileges";
+        return -1;
+    }
+    fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    err = errno;
+    priv_as_root();
+    if (fd < 0) {
+        *why_r = err == ENOENT ? "queue file is gone" : "cannot open queue file";
+        if (err != ENOENT)
+            msg_warn("open %s: %s", path, strerror(err));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != var_owner_uid) {
+        msg_warn("%s: not a regular file owned by %s; not delivered", path, var_mail_owner);
+        close_quietly(fd);
+        *why_r = "queue file is not a regular file owned by the mail system";
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * Lock the queue file against a second delivery of the same message (an
+ * old and a new qmgr around a restart).  A lock that is not released within
+ * deliver_lock_attempts x deliver_lock_delay means the other delivery is
+ * stuck: give up for now, qmgr retries later, so nobody waits forever.
+ */
+static int lock_queue_file(int fd, const char *queue_id)
+{
+    long long attempt;
+
+    for (attempt = 0; attempt < var_deliver_lock_attempts; attempt++) {
+        if (attempt > 0)
+            sleep((unsigned)var_deliver_lock_delay);
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            msg_warn("%s: lock queue file: %m", queue_id);
+            return -1;
+        }
+        server_watchdog_pat();
+    }
+    msg_warn("%s: queue file still locked by another delivery after %lld s; will try again later",
+             queue_id, var_deliver_lock_attempts * var_deliver_lock_delay);
+    return -1;
 }
 
 static void handle_request(const struct deliver_request *req, struct deliver_reply *reply,
@@ -112,16 +176,14 @@ static void handle_request(const struct deliver_request *req, struct deliver_rep
         return;
     }
     queue_path(path, sizeof(path), req->queue_name, req->queue_id);
-    if ((m.fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-        defer_all(req, reply, errno == ENOENT ? "queue file is gone" : "cannot open queue file");
+    if ((m.fd = open_queue_file(path, &why)) < 0) {
+        defer_all(req, reply, why);
         return;
     }
-    while (flock(m.fd, LOCK_EX) < 0) {
-        if (errno != EINTR) {
-            close_quietly(m.fd);
-            defer_all(req, reply, "cannot lock queue file");
-            return;
-        }
+    if (lock_queue_file(m.fd, req->queue_id) < 0) {
+        close_quietly(m.fd);
+        defer_all(req, reply, "queue file is locked by another delivery");
+        return;
     }
     /* While we waited for the lock, the message may have been finished and
      * its file recycled for another one (queue.h): the name must still be ours. */
@@ -167,6 +229,7 @@ static void local_service(struct stream *s)
             msg_warn("bad request from qmgr: %s", why);
             break;
         }
+        server_watchdog_pat();
         results = xcalloc(req.nrcpts ? req.nrcpts : 1, sizeof(*results));
         handle_request(&req, &reply, results);
         reply.last = served >= var_max_use || server_draining();
@@ -179,6 +242,7 @@ static void local_service(struct stream *s)
             msg_warn("send reply to qmgr: %s", stream_strerror(s));
             break;
         }
+        CRASH_POINT(LOCAL_REPLIED);
     }
 done:
     buf_free(&frame);

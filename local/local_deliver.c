@@ -77,15 +77,29 @@ static int copy_content(int out, int in, off_t off, long long len)
     return 0;
 }
 
+/* The headers local adds, with addresses in their RFC 5321 (quoted) form. */
+static void delivery_headers(struct buf *hdr, const char *sender, const char *rcpt)
+{
+    (void)buf_puts(hdr, "Return-Path: <");
+    mail_addr_quote_internal(sender, hdr);
+    (void)buf_puts(hdr, ">\nDelivered-To: ");
+    mail_addr_quote_internal(rcpt, hdr);
+    (void)buf_puts(hdr, "\n");
+}
+
 static long long write_message(int fd, void *ctx)
 {
     struct local_writer *w = ctx;
     const struct qmsg *q = w->m->q;
-    char *hdr = xasprintf("Return-Path: <%s>\nDelivered-To: %s\n", q->sender, w->rcpt);
-    size_t hlen = strlen(hdr);
-    int ret = write_full(fd, hdr, hlen);
+    struct buf hdr;
+    size_t hlen;
+    int ret;
 
-    free(hdr);
+    buf_init(&hdr, 4 * MAIL_ADDR_TEXT_MAX + 64);
+    delivery_headers(&hdr, q->sender, w->rcpt);
+    hlen = hdr.len;
+    ret = write_full(fd, hdr.data, hlen);
+    buf_free(&hdr);
     if (ret < 0 || copy_content(fd, w->m->fd, q->content_offset, q->content_len) < 0)
         return -1;
     return (long long)hlen + q->content_len;

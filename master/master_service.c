@@ -17,6 +17,7 @@
 #include "mymalloc.h"
 #include "msg.h"
 #include "sock.h"
+#include "priv.h"
 #include "strutil.h"
 
 struct master_serv *master_services;
@@ -119,7 +120,14 @@ static void serv_wakeup_event(void *ctx)
     if (s->ent.type != MASTER_TYPE_UNIX || master_stopping)
         return;
     snprintf(path, sizeof(path), "%s/%s", s->ent.private_ ? "private" : "public", s->ent.name);
-    if ((fd = unix_connect(path, true)) < 0) {
+    /* The socket's directory is mail_owner's: never follow its names as root. */
+    if (priv_as_user(var_owner_uid, var_owner_gid) < 0) {
+        msg_warn("wakeup %s: cannot become %s: %m", path, var_mail_owner);
+        return;
+    }
+    fd = unix_connect(path, true);
+    priv_as_root();
+    if (fd < 0) {
         msg_warn("wakeup %s: %m", path);
         return;
     }

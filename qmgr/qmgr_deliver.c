@@ -12,6 +12,12 @@
  * killed), the request is retried at once on a new connection, marked
  * "recovered" so the agent looks for deliveries it already made; a second
  * loss defers the recipients.
+ *
+ * No wait is without end: an agent must greet within ipc_timeout, and
+ * answer a request within daemon_timeout (the agent's own watchdog period,
+ * so normally the agent gives up first and we see it go).  Past either
+ * deadline the connection is closed with a log line, and what waited for
+ * it is deferred.
  */
 #include "sys_defs.h"
 #include "qmgr.h"
@@ -135,6 +141,7 @@ static struct qmgr_job *job_dequeue(struct qmgr_transport *t)
 }
 
 static void agent_idle_event(void *ctx);
+static void agent_deadline_event(void *ctx);
 
 static void agent_free(struct qmgr_agent *a)
 {
@@ -149,6 +156,7 @@ static void agent_free(struct qmgr_agent *a)
     }
     t->nagents--;
     event_cancel_timer(agent_idle_event, a);
+    event_cancel_timer(agent_deadline_event, a);
     free(a);
 }
 
@@ -158,6 +166,42 @@ static void agent_idle_event(void *ctx)
 
     attr_conn_close(a->conn);
     agent_free(a);
+}
+
+/* Is any agent of t able to take work (greeted, connected)? */
+static bool transport_has_agent(const struct qmgr_transport *t)
+{
+    const struct qmgr_agent *a;
+
+    for (a = t->agents; a; a = a->next)
+        if (a->state != AGENT_HELLO)
+            return true;
+    return false;
+}
+
+static void agent_deadline_event(void *ctx)
+{
+    struct qmgr_agent *a = ctx;
+    struct qmgr_transport *t = a->transport;
+    struct qmgr_job *job = a->job;
+
+    if (a->state == AGENT_HELLO) {
+        msg_warn("transport %s: no greeting from the delivery agent within %lld s", t->name,
+                 var_ipc_timeout);
+        attr_conn_close(a->conn);
+        agent_free(a);
+        /* Nothing serves this transport: what waits for it waits on disk. */
+        if (!transport_has_agent(t))
+            while (t->head)
+                job_defer(job_dequeue(t), "delivery agent did not answer");
+    } else {
+        msg_warn("%s: transport %s: no reply from the delivery agent within %lld s", job->msg->id,
+                 t->name, var_daemon_timeout);
+        attr_conn_close(a->conn);
+        agent_free(a);
+        job_defer(job, "delivery agent did not reply in time");
+    }
+    transport_pump(t);
 }
 
 /* Apply a reply; returns false if the agent said it closes after it. */
@@ -210,11 +254,13 @@ static void agent_frame(struct attr_conn *c, const unsigned char *p, size_t len)
             return;
         }
         a->state = AGENT_IDLE;
+        event_cancel_timer(agent_deadline_event, a);
         break;
     case AGENT_BUSY: {
         struct qmgr_transport *t = a->transport;
 
         a->state = AGENT_IDLE;
+        event_cancel_timer(agent_deadline_event, a);
         if (!agent_apply_reply(a, p, len)) {
             /* The agent is done (max_use or stopping): never reuse it. */
             a->job = NULL;
@@ -274,6 +320,7 @@ static struct qmgr_agent *agent_connect(struct qmgr_transport *t)
     a->next = t->agents;
     t->agents = a;
     t->nagents++;
+    event_request_timer(agent_deadline_event, a, var_ipc_timeout * 1000);
     return a;
 }
 
@@ -300,6 +347,7 @@ static void agent_send(struct qmgr_agent *a, struct qmgr_job *job)
     a->job = job;
     a->state = AGENT_BUSY;
     event_cancel_timer(agent_idle_event, a);
+    event_request_timer(agent_deadline_event, a, var_daemon_timeout * 1000);
     attr_conn_send(a->conn, &frame);
     buf_free(&frame);
 }

@@ -289,6 +289,17 @@ static void message_dispatch(struct qmgr_message *m)
     qmgr_message_job_done(m);
 }
 
+static void log_active(const struct qmgr_message *m, size_t nrcpt)
+{
+    struct buf sender;
+
+    buf_init(&sender, 4 * MAIL_ADDR_TEXT_MAX + 8);
+    mail_addr_quote_internal(m->sender, &sender);
+    msg_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", m->id, buf_str(&sender), m->size,
+             nrcpt);
+    buf_free(&sender);
+}
+
 /*
  * Open queue/id for loading; -1 if it is not (or no longer) there, or is
  * not to be taken now.  *names_r gets every name of the file.
@@ -351,8 +362,7 @@ int qmgr_message_load(const char *queue, const char *id, int flags)
      * agent that died; the agent then checks for copies it already made. */
     m->recovered = (flags & QMGR_LOAD_RECOVERED) || m->names != QMGR_Q_INCOMING;
     if (m->names == QMGR_Q_INCOMING)
-        msg_info("%s: from=<%s>, size=%lld, nrcpt=%zu (queue active)", id, m->sender, m->size,
-                 q.nrcpts);
+        log_active(m, q.nrcpts);
     qmsg_free(&q);
     if (var_maximal_queue_lifetime > 0 && time(NULL) - m->arrival_sec > var_maximal_queue_lifetime)
         message_expire(m, fd);

@@ -10,7 +10,7 @@
 
 #include "sys_defs.h"
 
-/* Log one recipient's outcome; arrival_sec/usec give the delay. */
+/* Log one recipient's outcome (rcpt in internal form); arrival_sec/usec give the delay. */
 void log_delivery(const char *queue_id, const char *rcpt, const char *relay, long long arrival_sec,
                   long arrival_usec, const char *dsn, const char *status, const char *reason);
 

@@ -29,6 +29,8 @@ long long var_ipc_timeout, var_queue_run_delay, var_minimal_backoff_time;
 long long var_maximal_backoff_time, var_maximal_queue_lifetime;
 long long var_default_destination_concurrency_limit, var_qmgr_message_active_limit;
 long long var_smtp_tcp_port, var_daemon_timeout;
+long long var_deliver_lock_attempts, var_deliver_lock_delay;
+char *var_stress;
 bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
@@ -124,6 +126,10 @@ static const struct param params[] = {
     STR("dns_resolver_conf", "", &var_dns_resolver_conf),
     INT("smtp_tcp_port", "25", &var_smtp_tcp_port, 1, 65535),
     TIME("daemon_timeout", "18000s", &var_daemon_timeout, 's', 1, 86400 * 7),
+    INT("deliver_lock_attempts", "20", &var_deliver_lock_attempts, 1, 1000),
+    TIME("deliver_lock_delay", "1s", &var_deliver_lock_delay, 's', 1, 3600),
+    /* Set by master (-o stress=yes) when a service is at its process limit. */
+    STR("stress", "", &var_stress),
 };
 
 static struct conf main_cf;               /* raw entries from main.cf and overrides */
@@ -500,6 +506,36 @@ const char *mail_param_value(const char *name)
     }
     param_text[i] = buf_steal(&val);
     return param_text[i];
+}
+
+/* As param_lookup(), but with stress=yes. */
+static const char *param_lookup_stressed(const char *name, void *ctx)
+{
+    return strcmp(name, "stress") == 0 ? "yes" : param_lookup(name, ctx);
+}
+
+int mail_param_stress_value(const char *name, long long *value_r)
+{
+    const struct param *p;
+    struct buf val;
+    char *err = NULL;
+    size_t i;
+    int ret = -1;
+
+    if ((p = param_find(name, &i)) == NULL || (p->type != PT_INT && p->type != PT_TIME))
+        return -1;
+    buf_init(&val, CONF_LINE_MAX);
+    if (conf_expand(param_raw(i), param_lookup_stressed, NULL, &val, &err) == 0) {
+        if (p->type == PT_TIME)
+            ret = param_time(buf_str(&val), p->unit, value_r);
+        else
+            ret = str_to_ll(buf_str(&val), p->min, p->max, value_r);
+        if (ret == 0 && (*value_r < p->min || *value_r > p->max))
+            ret = -1;
+    }
+    free(err);
+    buf_free(&val);
+    return ret;
 }
 
 const char *mail_param_default(const char *name)

@@ -70,6 +70,9 @@ extern long long var_qmgr_message_active_limit;
 extern char *var_dns_resolver_conf;
 extern long long var_smtp_tcp_port;
 extern long long var_daemon_timeout;
+extern long long var_deliver_lock_attempts;
+extern long long var_deliver_lock_delay;
+extern char *var_stress;
 
 /* The mail_owner account, resolved at load time. */
 extern uid_t var_owner_uid;
@@ -107,6 +110,12 @@ const char *mail_param_name(size_t i);
 /* Effective (expanded) value as text, the raw default, and whether main.cf set it. */
 const char *mail_param_value(const char *name);
 const char *mail_param_default(const char *name);
+/*
+ * The value a numeric (integer or time) parameter takes with stress=yes,
+ * for a process that comes under stress while it runs (server.h); -1 if
+ * the parameter is not numeric or its value does not parse then.
+ */
+int mail_param_stress_value(const char *name, long long *value_r);
 bool mail_param_is_set(const char *name);
 
 #endif

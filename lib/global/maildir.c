@@ -6,6 +6,7 @@
 #include "iostuff.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "crash_point.h"
 
 void maildir_base_name(char *out, size_t len, long long sec, long usec, const char *queue_id,
                        long long rcpt_offset)
@@ -137,6 +138,7 @@ int maildir_deliver(const char *path, const char *base, bool check_cur, maildir_
     snprintf(tmp, sizeof(tmp), "%s/tmp/%s.%ld", path, base, (long)getpid());
     if ((fd = maildir_write_tmp(path, tmp, fn, ctx, &size, &named, error_r)) < 0)
         return -1;
+    CRASH_POINT(MAILDIR_WRITTEN);
     if (check_cur && (dup = maildir_in_cur(path, base)) != 0) {
         close_quietly(fd);
         if (named)
@@ -156,6 +158,7 @@ int maildir_deliver(const char *path, const char *base, bool check_cur, maildir_
         errno = err;
         return maildir_fail(error_r, "link to", final);
     }
+    CRASH_POINT(MAILDIR_LINKED);
     err = close(fd) < 0 ? errno : 0;
     if (named && unlink(tmp) < 0)
         msg_warn("remove %s: %m", tmp);
@@ -169,5 +172,6 @@ int maildir_deliver(const char *path, const char *base, bool check_cur, maildir_
          * retry finds the file if it did survive. */
         return maildir_fail(error_r, "fsync", newdir);
     }
+    CRASH_POINT(MAILDIR_SYNCED);
     return MAILDIR_DELIVERED;
 }

@@ -25,6 +25,10 @@
 #define MASTER_LISTEN_FD 4
 #define MASTER_LISTEN_MAX 32
 
+/* Signals master sends: SIGHUP finish and exit (reload), SIGTERM exit now,
+ * and this one: the service is under stress (server.h). */
+#define MASTER_SIG_STRESS SIGUSR2
+
 #define MASTER_STAT_TAKEN 0
 #define MASTER_STAT_AVAIL 1
 

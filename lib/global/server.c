@@ -25,11 +25,56 @@ static int server_nsock;
 static bool server_unpriv = true;
 static bool server_chroot;
 static volatile sig_atomic_t server_drain_flag;
+static volatile sig_atomic_t server_stress;
 static pid_t server_master_pid;
 
 bool server_draining(void)
 {
     return server_drain_flag != 0;
+}
+
+bool server_stressed(void)
+{
+    return server_stress != 0;
+}
+
+const volatile sig_atomic_t *server_stress_flag(void)
+{
+    return &server_stress;
+}
+
+static void server_on_stress(int sig UNUSED)
+{
+    server_stress = 1;
+}
+
+/* A second alarm 5 s after the first kills us, should msg_fatal() hang. */
+#define SERVER_WATCHDOG_GRACE_S 5
+
+static void server_watchdog_fired(int sig UNUSED)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    (void)sigaction(SIGALRM, &sa, NULL);
+    alarm(SERVER_WATCHDOG_GRACE_S);
+    msg_fatal("watchdog timeout: no progress for %lld s", var_daemon_timeout);
+}
+
+void server_watchdog_pat(void)
+{
+    alarm((unsigned)var_daemon_timeout);
+}
+
+static void server_watchdog_init(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = server_watchdog_fired;
+    (void)sigaction(SIGALRM, &sa, NULL);
+    server_watchdog_pat();
 }
 
 static void server_report(int avail)
@@ -143,6 +188,12 @@ static void server_init(int argc, char **argv, const char *program, const struct
     (void)sigaction(SIGHUP, &sa, NULL);
     sa.sa_handler = SIG_DFL;
     (void)sigaction(SIGTERM, &sa, NULL);
+    /* No SA_RESTART either: a wait for a client returns EINTR, so it can be
+     * cut short at once (see server_stressed()). */
+    sa.sa_handler = server_on_stress;
+    (void)sigaction(MASTER_SIG_STRESS, &sa, NULL);
+    if (str_eq_nocase(var_stress, "yes"))
+        server_stress = 1;
     server_master_pid = getppid();
 
     if (opts->pre_jail)
@@ -167,8 +218,53 @@ static void server_init(int argc, char **argv, const char *program, const struct
     for (int i = 0; i < server_nsock; i++)
         if (set_nonblock(MASTER_LISTEN_FD + i, true) < 0)
             msg_fatal("listen socket %d: %m", MASTER_LISTEN_FD + i);
+    server_watchdog_init();
     if (opts->post_init)
         opts->post_init();
+}
+
+/*
+ * Accepting can fail for want of resources (descriptors, memory) while the
+ * connection stays queued, so the listener stays readable and a retry at
+ * once would spin: back off instead, from 100 ms up to 10 s, and log at most
+ * once a minute.
+ */
+#define SERVER_BACKOFF_MIN_MS 100
+#define SERVER_BACKOFF_MAX_MS 10000
+#define SERVER_BACKOFF_LOG_S 60
+
+static long server_backoff_ms;
+static time_t server_backoff_logged;
+static unsigned long server_backoff_failures;
+
+static bool server_accept_resource_error(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* An accept() failed: log it, and say how long to wait (0: no need). */
+static long server_accept_failed(int err)
+{
+    if (!server_accept_resource_error(err)) {
+        if (err != EAGAIN && err != EWOULDBLOCK && err != EINTR && err != ECONNABORTED)
+            msg_warn("accept: %s", strerror(err));
+        return 0;
+    }
+    server_backoff_failures++;
+    if (time(NULL) - server_backoff_logged >= SERVER_BACKOFF_LOG_S) {
+        msg_warn("accept: %s (%lu times); backing off", strerror(err), server_backoff_failures);
+        server_backoff_logged = time(NULL);
+        server_backoff_failures = 0;
+    }
+    server_backoff_ms = server_backoff_ms ? server_backoff_ms * 2 : SERVER_BACKOFF_MIN_MS;
+    if (server_backoff_ms > SERVER_BACKOFF_MAX_MS)
+        server_backoff_ms = SERVER_BACKOFF_MAX_MS;
+    return server_backoff_ms;
+}
+
+static void server_accept_ok(void)
+{
+    server_backoff_ms = 0;
 }
 
 /* Accept one connection from any ready listener; -1 if none was ready. */
@@ -180,11 +276,17 @@ static int server_accept(struct pollfd *pfd, int n)
         if (!(pfd[i].revents & POLLIN))
             continue;
         int fd = accept4(pfd[i].fd, NULL, NULL, SOCK_CLOEXEC);
+        long wait_ms;
 
-        if (fd >= 0)
+        if (fd >= 0) {
+            server_accept_ok();
             return fd;
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-            msg_warn("accept: %m");
+        }
+        if ((wait_ms = server_accept_failed(errno)) > 0) {
+            server_watchdog_pat();
+            (void)poll(NULL, 0, (int)wait_ms);
+            return -1;
+        }
     }
     return -1;
 }
@@ -211,6 +313,7 @@ void single_server_main(int argc, char **argv, const char *program, single_servi
         n = poll(pfd, (nfds_t)server_nsock, opts->run_forever ? -1 : (int)left);
         if (n < 0 && errno != EINTR)
             msg_fatal("poll: %m");
+        server_watchdog_pat();
         if (n <= 0 || (fd = server_accept(pfd, server_nsock)) < 0)
             continue;
         server_report(MASTER_STAT_TAKEN);
@@ -227,15 +330,29 @@ void single_server_main(int argc, char **argv, const char *program, single_servi
 
 static multi_service_fn multi_service;
 
+static void multi_accept(int lfd, void *ctx);
+
+static void multi_listen_again(void *ctx)
+{
+    int lfd = (int)(intptr_t)ctx;
+
+    event_enable_read(lfd, multi_accept, NULL);
+}
+
 static void multi_accept(int lfd, void *ctx UNUSED)
 {
     int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    long wait_ms;
 
     if (fd < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-            msg_warn("accept: %m");
+        /* Out of descriptors: stop watching this listener for a while. */
+        if ((wait_ms = server_accept_failed(errno)) > 0) {
+            event_disable_read(lfd);
+            event_request_timer(multi_listen_again, (void *)(intptr_t)lfd, wait_ms);
+        }
         return;
     }
+    server_accept_ok();
     multi_service(fd);
 }
 
@@ -257,8 +374,11 @@ void multi_server_main(int argc, char **argv, const char *program, multi_service
         event_enable_read(MASTER_LISTEN_FD + i, multi_accept, NULL);
     /* A multi-server is always available: master need not start another. */
     server_report(MASTER_STAT_AVAIL);
-    while (!server_draining())
-        event_loop(-1);
+    /* Wake at least twice per watchdog period, so an idle server is not "stuck". */
+    while (!server_draining()) {
+        server_watchdog_pat();
+        event_loop(var_daemon_timeout * 500);
+    }
     exit(0);
 }
 

@@ -43,6 +43,27 @@ NORETURN void multi_server_main(int argc, char **argv, const char *program,
 
 /* Has master asked us to finish (SIGHUP for reload, SIGTERM)? */
 bool server_draining(void);
+
+/*
+ * Is the service under stress?  master says so when every process of the
+ * service is busy at its process limit: with "-o stress=yes" for processes
+ * it starts then (so ${stress?...} in main.cf picks the short timeouts, as
+ * in Postfix), and with SIGUSR2 to the busy ones (MASTER_SIG_STRESS), which
+ * set this for the rest of their life.  A daemon that waits on clients
+ * shortens its waits when this turns true (see server_stress_flag()).
+ */
+bool server_stressed(void);
+/* The flag itself, for code that must see it change during a wait. */
+const volatile sig_atomic_t *server_stress_flag(void);
+
+/*
+ * The watchdog, as Postfix's: a daemon that goes daemon_timeout seconds
+ * without patting it is stuck (a wait with no deadline, a loop) and exits
+ * with a fatal error, so that master starts a fresh process.  The skeleton
+ * pats it between connections and requests; a daemon pats it wherever it
+ * makes progress inside a long connection (each command, each request).
+ */
+void server_watchdog_pat(void);
 /* The peer's numeric address and port for an inet connection ("local", 0 otherwise). */
 void server_peer(int fd, char *addr, size_t len, int *port_r);
 

@@ -9,6 +9,7 @@
 #include "sys_defs.h"
 #include <pthread.h>
 #include "msg.h"
+#include "safe_open.h"
 
 #define MSG_LINE_MAX 4096
 
@@ -74,6 +75,7 @@ void msg_fatal_hook(void (*hook)(void))
 
 int msg_logfile(const char *path, const char **error_r)
 {
+    const char *why;
     int fd;
 
     if (path == NULL || *path == 0) {
@@ -83,10 +85,12 @@ int msg_logfile(const char *path, const char **error_r)
         msg_to_syslog = true;
         return 0;
     }
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    /* Root appends what clients chose to this file: never through a path
+     * that anyone else could redirect (safe_open.h). */
+    fd = safe_open_append(path, 0640, &why);
     if (fd < 0) {
         if (error_r)
-            *error_r = strerror(errno);
+            *error_r = why;
         return -1;
     }
     if (msg_file_fd >= 0)

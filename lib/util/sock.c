@@ -5,6 +5,7 @@
 #include "sock.h"
 #include "iostuff.h"
 #include "msg.h"
+#include "priv.h"
 
 /* Fill in a UNIX-domain address; -1 (ENAMETOOLONG) if path does not fit. */
 static int unix_addr(struct sockaddr_un *sun, const char *path)
@@ -21,28 +22,56 @@ static int unix_addr(struct sockaddr_un *sun, const char *path)
     return 0;
 }
 
+/* unlink and bind; called with the owner's effective ids and umask in place. */
+static int unix_bind(int fd, const char *path, const struct sockaddr_un *sun)
+{
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -1;
+    return bind(fd, (const struct sockaddr *)sun, sizeof(*sun));
+}
+
+/*
+ * The socket's directory may belong to an unprivileged user (private/ and
+ * public/ belong to mail_owner), who could swap the name for a symlink
+ * between a bind() and a chown() or chmod() by path, and so make root hand
+ * any file over.  So no operation on the path is done as root: it is done
+ * with the owner's effective ids, which also make the owner of the new
+ * socket, and the umask makes its mode.  A symlink then gets nothing the
+ * owner could not have done alone.
+ */
 int unix_listen(const char *path, int backlog, mode_t mode, uid_t uid, gid_t gid)
 {
     struct sockaddr_un sun;
-    int fd;
+    bool as_owner = geteuid() == 0 && uid != 0;
+    mode_t old_umask;
+    int fd, ret, err;
 
     if (unix_addr(&sun, path) < 0)
         return -1;
+    if (geteuid() != 0 && uid != geteuid()) {
+        errno = EPERM; /* only root can make a socket for someone else */
+        return -1;
+    }
     if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
         return -1;
-    if (unlink(path) < 0 && errno != ENOENT)
-        goto fail;
-    if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-        goto fail;
-    if (chown(path, uid, gid) < 0 || chmod(path, mode) < 0)
-        goto fail;
-    if (listen(fd, backlog) < 0)
-        goto fail;
+    if (as_owner && priv_as_user(uid, gid) < 0) {
+        close_quietly(fd);
+        return -1;
+    }
+    old_umask = umask(~mode & 0777);
+    ret = unix_bind(fd, path, &sun);
+    err = errno;
+    (void)umask(old_umask);
+    if (as_owner)
+        priv_as_root();
+    if (ret < 0 || listen(fd, backlog) < 0) {
+        if (ret == 0)
+            err = errno;
+        close_quietly(fd);
+        errno = err;
+        return -1;
+    }
     return fd;
-
-fail:
-    close_quietly(fd);
-    return -1;
 }
 
 int unix_connect(const char *path, bool nonblock)

@@ -12,7 +12,12 @@
 
 #define SOCK_ADDR_MAX INET6_ADDRSTRLEN
 
-/* Bind a stream listener at path (replacing a stale socket); -1 with errno. */
+/*
+ * Bind a stream listener at path (replacing a stale socket), owned by
+ * uid/gid with the given mode.  As root, every operation on the path is done
+ * with uid/gid as the effective ids, so a directory that uid can write is
+ * never a way to make root follow a symlink.  -1 with errno.
+ */
 int unix_listen(const char *path, int backlog, mode_t mode, uid_t uid, gid_t gid);
 /* Connect to a stream socket; non-blocking connect when nonblock is set. */
 int unix_connect(const char *path, bool nonblock);

@@ -58,7 +58,11 @@ static void test_line(void **state UNUSED)
                               "dsn=2.0.0, status=sent (delivered to maildir)");
     /* Whatever the recipient contains, it stays on one line. */
     log_one(1.5, "evil\r\nfatal: x@example.com", "ok", line, sizeof(line));
-    assert_string_equal(line, "ABCDEF123: to=<evil??fatal: x@example.com>, relay=local, "
+    assert_string_equal(line, "ABCDEF123: to=<\"evil??fatal: x\"@example.com>, relay=local, "
+                              "delay=1.5, dsn=2.0.0, status=sent (ok)");
+    /* The address in its RFC 5321 form, quoted where it must be. */
+    log_one(1.5, "john doe@example.com", "ok", line, sizeof(line));
+    assert_string_equal(line, "ABCDEF123: to=<\"john doe\"@example.com>, relay=local, "
                               "delay=1.5, dsn=2.0.0, status=sent (ok)");
 }
 

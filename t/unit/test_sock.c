@@ -51,6 +51,52 @@ static void test_unix_listen_connect(void **state UNUSED)
     unit_rmtree(dir);
 }
 
+/*
+ * BUG: master, as root, chowned and chmodded the socket path after bind(),
+ * in a directory that mail_owner owns: a symlink swapped in between would
+ * have handed any file to that user.  Every operation on the path must run
+ * with the owner's ids: in a directory the owner cannot enter, it fails.
+ */
+static void test_unix_listen_as_owner(void **state UNUSED)
+{
+    const uid_t uid = 65534;
+    const gid_t gid = 65534;
+    char dir[PATH_MAX], sub[PATH_MAX + 16], path[PATH_MAX + 32];
+    struct stat st;
+    int lfd;
+
+    if (geteuid() != 0)
+        skip();
+    unit_mkdtemp(dir, sizeof(dir));
+    assert_int_equal(chmod(dir, 0755), 0);
+    /* The owner's own directory: the socket is the owner's, with the mode. */
+    snprintf(sub, sizeof(sub), "%s/owned", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(chown(sub, uid, gid), 0);
+    snprintf(path, sizeof(path), "%s/sock", sub);
+    lfd = unix_listen(path, 5, 0666, uid, gid);
+    assert_true(lfd >= 0);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_uid, uid);
+    assert_int_equal(st.st_gid, gid);
+    assert_int_equal(st.st_mode & 07777, 0666);
+    (void)close(lfd);
+    /* We are root again, with our umask back. */
+    assert_int_equal(geteuid(), 0);
+    assert_int_equal(getegid(), 0);
+    /* A directory only root may enter: the owner's ids cannot bind there. */
+    snprintf(sub, sizeof(sub), "%s/rootonly", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(path, sizeof(path), "%s/sock", sub);
+    errno = 0;
+    assert_int_equal(unix_listen(path, 5, 0600, uid, gid), -1);
+    assert_int_equal(errno, EACCES);
+    assert_int_equal(lstat(path, &st), -1);
+    assert_int_equal(geteuid(), 0);
+    unit_rmtree(dir);
+}
+
 static void test_unix_path_too_long(void **state UNUSED)
 {
     char path[200];
@@ -139,9 +185,8 @@ static void test_ntop_and_unmap(void **state UNUSED)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_unix_listen_connect),
-        cmocka_unit_test(test_unix_path_too_long),
-        cmocka_unit_test(test_inet_loopback),
+        cmocka_unit_test(test_unix_listen_connect), cmocka_unit_test(test_unix_listen_as_owner),
+        cmocka_unit_test(test_unix_path_too_long),  cmocka_unit_test(test_inet_loopback),
         cmocka_unit_test(test_ntop_and_unmap),
     };
 
