@@ -31,9 +31,12 @@ struct master_serv {
     int nlisten;
     int status_fd[2]; /* [0] master reads, [1] children write */
     int total, avail; /* processes, and how many are idle */
-    bool listening;   /* listen fds watched by the event loop */
+    int listening;    /* MASTER_LISTEN_*: what the listen fds are watched for */
     int failures;     /* consecutive abnormal exits */
     bool throttled;
+    bool stressed;        /* at the process limit with clients waiting (server.h) */
+    bool stress_noted;    /* ...and the busy processes were told */
+    time_t stress_logged; /* last "reached its process limit" warning */
     struct master_serv *next;
 };
 
@@ -43,6 +46,11 @@ extern bool master_foreground;
 extern const char *master_config_dir;
 extern bool master_stopping;
 extern char *master_main_cf; /* absolute path of the main.cf snapshot */
+
+/* What a service's listen fds are watched for. */
+#define MASTER_LISTEN_NONE 0
+#define MASTER_LISTEN_SPAWN 1  /* a connection starts a process */
+#define MASTER_LISTEN_STRESS 2 /* a connection at the process limit means stress */
 
 /* master_service.c */
 int master_services_load(char **error_r);
@@ -60,5 +68,6 @@ void master_detach_children(struct master_serv *s, int sig);
 void master_signal_all(int sig);
 int master_proc_count(void);
 void master_throttle_cancel(struct master_serv *s);
+void master_signal_busy(struct master_serv *s, int sig);
 
 #endif

@@ -89,17 +89,53 @@ static void serv_listen_event(int fd UNUSED, void *ctx)
     master_avail_listen(s);
 }
 
+/* A warning at most this often per service, as Postfix's. */
+#define MASTER_STRESS_LOG_S 300
+
+/*
+ * A client waits and every process is busy at the process limit: the
+ * service is under stress (server.h).  Tell the busy processes, so that
+ * they shorten their timeouts and the idle clients holding them go, and
+ * start new ones with stress=yes until a process is free again.
+ */
+static void serv_stress_event(int fd UNUSED, void *ctx)
+{
+    struct master_serv *s = ctx;
+    time_t now = time(NULL);
+
+    if (now - s->stress_logged >= MASTER_STRESS_LOG_S) {
+        msg_warn("service \"%s\" (%s) has reached its process limit \"%d\": new clients may "
+                 "experience noticeable delays",
+                 s->ent.name, s->bind_key, s->ent.maxproc);
+        msg_warn("to avoid this condition, increase the process count in master.cf or reduce "
+                 "the service time per client");
+        s->stress_logged = now;
+    }
+    s->stressed = true;
+    s->stress_noted = true;
+    master_signal_busy(s, MASTER_SIG_STRESS);
+    master_avail_listen(s);
+}
+
 void master_avail_listen(struct master_serv *s)
 {
-    bool want = !master_stopping && !s->throttled && s->avail == 0 &&
-                (s->ent.maxproc == 0 || s->total < s->ent.maxproc);
-    int i;
+    bool at_limit = s->ent.maxproc > 0 && s->total >= s->ent.maxproc;
+    bool open = !master_stopping && !s->throttled && s->avail == 0;
+    int want = MASTER_LISTEN_NONE, i;
 
+    if (s->avail > 0)
+        s->stressed = s->stress_noted = false;
+    if (open && !at_limit)
+        want = MASTER_LISTEN_SPAWN;
+    else if (open && !s->stress_noted)
+        want = MASTER_LISTEN_STRESS; /* once per episode: a waiting client stays readable */
     if (want == s->listening)
         return;
     for (i = 0; i < s->nlisten; i++) {
-        if (want)
+        if (want == MASTER_LISTEN_SPAWN)
             event_enable_read(s->listen_fd[i], serv_listen_event, s);
+        else if (want == MASTER_LISTEN_STRESS)
+            event_enable_read(s->listen_fd[i], serv_stress_event, s);
         else
             event_disable_read(s->listen_fd[i]);
     }
@@ -161,7 +197,7 @@ static struct master_serv *serv_create(struct master_ent *e, struct master_serv 
         if (old->listening) {
             for (int i = 0; i < old->nlisten; i++)
                 event_disable_read(old->listen_fd[i]);
-            old->listening = false;
+            old->listening = MASTER_LISTEN_NONE;
         }
         old->nlisten = 0;
     } else if ((s->ent.type == MASTER_TYPE_UNIX ? serv_bind_unix(s, error_r)

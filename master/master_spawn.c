@@ -38,7 +38,7 @@ int master_proc_count(void)
 /* Build the child's argument vector (see master_proto.h). */
 static char **spawn_argv(const struct master_serv *s, char *nsock)
 {
-    size_t n = 0, i, max = 18;
+    size_t n = 0, i, max = 20;
     char **argv;
 
     for (i = 0; s->ent.overrides[i]; i++)
@@ -66,6 +66,10 @@ static char **spawn_argv(const struct master_serv *s, char *nsock)
     for (i = 0; s->ent.overrides[i]; i++) {
         argv[n++] = "-o";
         argv[n++] = s->ent.overrides[i];
+    }
+    if (s->stressed) { /* last, so that it wins (server.h) */
+        argv[n++] = "-o";
+        argv[n++] = "stress=yes";
     }
     for (i = 0; s->ent.argv[i]; i++)
         argv[n++] = s->ent.argv[i];
@@ -250,6 +254,16 @@ void master_detach_children(struct master_serv *s, int sig)
             msg_warn("kill %ld: %m", (long)p->pid);
     }
     s->total = s->avail = 0;
+}
+
+/* Signal the processes of s that are serving a client (so past their start-up). */
+void master_signal_busy(struct master_serv *s, int sig)
+{
+    struct master_proc *p;
+
+    for (p = master_procs; p; p = p->next)
+        if (p->serv == s && !p->avail && kill(p->pid, sig) < 0 && errno != ESRCH)
+            msg_warn("kill %ld: %m", (long)p->pid);
 }
 
 void master_signal_all(int sig)

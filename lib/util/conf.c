@@ -245,8 +245,12 @@ struct conf_expander {
 
 static int conf_expand_rec(struct conf_expander *x, const char *value, struct buf *out);
 
+/*
+ * Expand a reference to name.  op 0: its value.  op '?': text if the value
+ * is not empty, else alt (may be NULL).  op ':': text if the value is empty.
+ */
 static int conf_expand_ref(struct conf_expander *x, const char *name, int op, const char *text,
-                           struct buf *out)
+                           const char *alt, struct buf *out)
 {
     const char *raw = x->lookup(name, x->ctx);
     struct buf tmp;
@@ -275,11 +279,55 @@ static int conf_expand_ref(struct conf_expander *x, const char *name, int op, co
             ret = buf_append(out, tmp.data, tmp.len);
         else if ((op == '?') == (tmp.len > 0))
             ret = conf_expand_rec(x, text, out);
+        else if (op == '?' && alt != NULL)
+            ret = conf_expand_rec(x, alt, out);
         if (ret < 0 && x->error == NULL)
             x->error = xasprintf("value of \"$%s\" too long", name);
     }
     buf_free(&tmp);
     return ret;
+}
+
+/* The end of the {...} group that starts at p (nested braces allowed), or NULL. */
+static const char *conf_group_end(const char *p)
+{
+    int level = 0;
+
+    for (; *p; p++) {
+        if (*p == '{')
+            level++;
+        else if (*p == '}' && --level == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/*
+ * Postfix 3.0's braced forms: ${name?{text}:{alt}}, ${name?{text}} and
+ * ${name:{text}}.  If text (what follows the operator) starts with a brace,
+ * take the groups apart; -1 if it is not of that form.  The older
+ * ${name?text} form leaves text as it is.
+ */
+static int conf_split_groups(char *text, int op, char **alt_r)
+{
+    char *end, *alt_end;
+
+    *alt_r = NULL;
+    if (text[0] != '{')
+        return 0;
+    if ((end = (char *)conf_group_end(text)) == NULL)
+        return -1;
+    memmove(text, text + 1, (size_t)(end - text) - 1);
+    text[end - text - 1] = 0;
+    end++;
+    if (*end == 0)
+        return 0;
+    if (op != '?' || end[0] != ':' || end[1] != '{' ||
+        (alt_end = (char *)conf_group_end(end + 1)) == NULL || alt_end[1] != 0)
+        return -1;
+    *alt_end = 0;
+    *alt_r = end + 2;
+    return 0;
 }
 
 /* Parse the reference after '$' at *pp; on success advance *pp past it. */
@@ -297,7 +345,7 @@ static int conf_expand_dollar(struct conf_expander *x, const char **pp, struct b
     if (*p == '{' || *p == '(') {
         char close = *p == '{' ? '}' : ')';
         const char *end, *q = p + 1;
-        char *text = NULL;
+        char *text = NULL, *alt = NULL;
         int op = 0, level = 1;
 
         while (isalnum((unsigned char)*q) || *q == '_')
@@ -321,7 +369,12 @@ static int conf_expand_dollar(struct conf_expander *x, const char **pp, struct b
         }
         if (op)
             text = xstrndup(q, (size_t)(end - q));
-        ret = conf_expand_ref(x, name, op, text, out);
+        if (text && conf_split_groups(text, op, &alt) < 0) {
+            x->error = xasprintf("bad parameter reference syntax in \"$%.40s\"", p);
+            free(text);
+            return -1;
+        }
+        ret = conf_expand_ref(x, name, op, text, alt, out);
         free(text);
         *pp = end + 1;
         return ret;
@@ -339,7 +392,7 @@ static int conf_expand_dollar(struct conf_expander *x, const char **pp, struct b
         return -1;
     }
     *pp = p;
-    return conf_expand_ref(x, name, 0, NULL, out);
+    return conf_expand_ref(x, name, 0, NULL, NULL, out);
 }
 
 static int conf_expand_rec(struct conf_expander *x, const char *value, struct buf *out)

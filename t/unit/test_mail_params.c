@@ -76,9 +76,38 @@ static void test_defaults(void **state UNUSED)
     assert_string_equal(mail_param_value("maximal_queue_lifetime"), "5d");
     assert_string_equal(mail_param_default("mydestination"),
                         "$myhostname, localhost.$mydomain, localhost");
-    assert_string_equal(mail_param_default("smtpd_timeout"), "300s");
+    assert_string_equal(mail_param_default("smtpd_timeout"), "${stress?10}${stress:300}s");
     assert_null(mail_param_value("no_such_thing"));
     assert_null(mail_param_default("no_such_thing"));
+}
+
+/* Postfix's stress-dependent defaults: master sets stress=yes for processes
+ * it starts at a service's process limit, and a running process can ask
+ * what a parameter would be under stress. */
+static void test_stress(void **state UNUSED)
+{
+    char *stressed[] = {"stress=yes", NULL};
+    long long v = 0;
+
+    load_ok("", NULL);
+    assert_true(var_smtpd_timeout == 300);
+    assert_true(var_smtpd_hard_error_limit == 20);
+    assert_int_equal(mail_param_stress_value("smtpd_timeout", &v), 0);
+    assert_true(v == 10);
+    assert_int_equal(mail_param_stress_value("smtpd_hard_error_limit", &v), 0);
+    assert_true(v == 1);
+    assert_int_equal(mail_param_stress_value("max_idle", &v), 0);
+    assert_true(v == 100);                                           /* no stress value: the same */
+    assert_int_equal(mail_param_stress_value("myhostname", &v), -1); /* not a number */
+    assert_int_equal(mail_param_stress_value("no_such_thing", &v), -1);
+    load_ok("", stressed);
+    assert_true(var_smtpd_timeout == 10);
+    assert_true(var_smtpd_hard_error_limit == 1);
+    /* An administrator's own stress-adapting setting. */
+    load_ok("smtpd_timeout = ${stress?{5}:{60}}s\n", NULL);
+    assert_true(var_smtpd_timeout == 60);
+    assert_int_equal(mail_param_stress_value("smtpd_timeout", &v), 0);
+    assert_true(v == 5);
 }
 
 static void test_expansion(void **state UNUSED)
@@ -434,17 +463,12 @@ static void test_mail_owner(void **state UNUSED)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_expansion),
-        cmocka_unit_test(test_conditional_self_reference),
-        cmocka_unit_test(test_typed_values),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_overrides),
-        cmocka_unit_test(test_files),
-        cmocka_unit_test(test_reload_resets),
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_conf_dir),
-        cmocka_unit_test(test_mail_owner),
+        cmocka_unit_test(test_defaults),      cmocka_unit_test(test_stress),
+        cmocka_unit_test(test_expansion),     cmocka_unit_test(test_conditional_self_reference),
+        cmocka_unit_test(test_typed_values),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_overrides),     cmocka_unit_test(test_files),
+        cmocka_unit_test(test_reload_resets), cmocka_unit_test(test_table),
+        cmocka_unit_test(test_conf_dir),      cmocka_unit_test(test_mail_owner),
     };
 
     unit_init("test_mail_params");
