@@ -34,14 +34,18 @@ static const struct qrcpt *find_rcpt(const struct qmsg *q, const struct deliver_
     return NULL;
 }
 
+/* The whole request failed before any recipient could be tried. */
 static void defer_all(const struct deliver_request *req, struct deliver_reply *reply,
                       const char *reason)
 {
     size_t i;
 
     msg_warn("%s: %s", req->queue_id, reason);
-    for (i = 0; i < req->nrcpts; i++)
+    for (i = 0; i < req->nrcpts; i++) {
+        log_delivery(req->queue_id, req->rcpts[i].address, "local", req->arrival_sec,
+                     req->arrival_usec, "4.3.0", "deferred", reason);
         deliver_reply_add(reply, req->rcpts[i].offset, DELIVER_DEFERRED, "4.3.0", reason);
+    }
 }
 
 /* Deliver each requested recipient; results are stored in results[]. */
@@ -58,6 +62,9 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
 
         if (r == NULL) {
             msg_warn("%s: request names a recipient not in the queue file", req->queue_id);
+            log_delivery(req->queue_id, req->rcpts[i].address, "local", m->q->arrival_sec,
+                         m->q->arrival_usec, "4.3.0", "deferred",
+                         "recipient not found in queue file");
             deliver_reply_add(reply, req->rcpts[i].offset, DELIVER_DEFERRED, "4.3.0",
                               "recipient not found in queue file");
             continue;
@@ -157,8 +164,8 @@ static int lock_queue_file(int fd, const char *queue_id)
         }
         server_watchdog_pat();
     }
-    msg_warn("%s: queue file still locked by another delivery after %lld s; will try again later",
-             queue_id, var_deliver_lock_attempts * var_deliver_lock_delay);
+    msg_info("%s: queue file still locked after %lld s", queue_id,
+             var_deliver_lock_attempts * var_deliver_lock_delay);
     return -1;
 }
 

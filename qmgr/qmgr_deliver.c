@@ -336,6 +336,8 @@ static void agent_send(struct qmgr_agent *a, struct qmgr_job *job)
                          : QUEUE_REMOTE;
     req.queue_id = m->id;
     req.flags = m->recovered ? DELIVER_FLAG_RECOVERED : 0;
+    req.arrival_sec = m->arrival_sec;
+    req.arrival_usec = m->arrival_usec;
     for (i = 0; i < job->nrcpt; i++) {
         struct qmgr_rcpt *r = m->rcpts + job->rcpt[i];
 

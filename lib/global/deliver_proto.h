@@ -4,7 +4,8 @@
  * socket.  The agent sends a hello ("deliver", version 1), then serves
  * requests one at a time on the same connection:
  *
- *   request:  queue_name, queue_id, flags, rcpt* (offset, address)
+ *   request:  queue_name, queue_id, flags, [arrival_sec, arrival_usec],
+ *             rcpt* (offset, address)
  *   reply:    result* (offset, status, dsn, reason), last
  *
  * "last" set to 1 says the agent closes the connection after this reply
@@ -42,6 +43,8 @@ struct deliver_request {
     const char *queue_name;
     const char *queue_id;
     long long flags;
+    long long arrival_sec, arrival_usec; /* for the delay= of log lines the agent
+                                          * writes when it cannot read the file */
     struct deliver_rcpt *rcpts;
     size_t nrcpts, cap;
 };

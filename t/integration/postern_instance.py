@@ -62,12 +62,18 @@ class MailUser:
             pw = pwd.getpwnam(name)
             self.uid, self.gid, self.home = pw.pw_uid, pw.pw_gid, pw.pw_dir
             self.maildir = os.path.join(self.home, "Maildir")
-            shutil.rmtree(self.maildir, ignore_errors=True)
+            self._clear()
             return
         raise RuntimeError("all test accounts are in use; run scripts/test-setup")
 
-    def release(self):
+    def _clear(self):
+        """No Maildir (a test may have left a file, or a mount, in its place)."""
+        if os.path.islink(self.maildir) or os.path.isfile(self.maildir):
+            os.unlink(self.maildir)
         shutil.rmtree(self.maildir, ignore_errors=True)
+
+    def release(self):
+        self._clear()
         self._lock.close()
 
     def messages(self):

@@ -80,3 +80,63 @@ def test_full_mailbox_defers_then_delivers(make_instance, user):
     user.wait_for(1, timeout=30)
     inst.wait_queue_empty()
     assert len(user.messages()) == 1
+
+
+def fill_inodes(directory):
+    """Create empty files until the file system has no inode left."""
+    os.makedirs(directory, exist_ok=True)
+    n = 0
+    while True:
+        try:
+            with open(os.path.join(directory, "f%d" % n), "w"):
+                pass
+        except OSError as e:
+            assert e.errno == 28, e  # ENOSPC
+            return n
+        n += 1
+
+
+def test_message_that_cannot_be_moved_is_not_stranded(make_instance, user):
+    """When the link into deferred/ fails for want of room, qmgr must keep the
+    message and try again: forgotten, it would sit in local/ until qmgr
+    restarts, since local/ is only scanned at start.  tmpfs counts hard
+    links against its inode limit, so a full one refuses link() with ENOSPC."""
+    import fcntl
+    inst = make_instance(start=False)
+    mount_tmpfs(inst.queue, "8m,nr_inodes=400")
+    try:
+        inst.write_master_cf(inst.master_cf[:2])  # no local: delivery defers at once
+        inst.start()
+        with smtplib.SMTP(inst.addr, inst.port) as s:
+            s.sendmail("a@client.test", [user.name + "@test.example"],
+                       "Subject: stuck\r\n\r\nnot lost\r\n")
+        qid = os.path.basename(wait_until(
+            lambda: [f for f in inst.queue_files("deferred")], 10, what="a deferred message")[0])
+        # Hold the file's lock, so that the next delivery waits for us.
+        lock = open(os.path.join(inst.queue, "deferred", qid))
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        # And make that delivery defer: the Maildir is not a directory.
+        with open(user.maildir, "w"):
+            pass
+        inst.write_master_cf(inst.master_cf)
+        inst.postern("reload")
+        wait_until(lambda: os.path.exists(os.path.join(inst.queue, "local", qid)) and
+                   not os.path.exists(os.path.join(inst.queue, "deferred", qid)), 20,
+                   what="the retry to reach local/")
+        filled = fill_inodes(os.path.join(inst.queue, "filler"))
+        assert filled > 0
+        lock.close()  # the delivery goes on, defers, and the move to deferred/ fails
+        inst.wait_log("%s: link local/ to deferred/: No space left on device" % qid)
+        inst.wait_log("%s: queue file not moved; trying again" % qid)
+        # Room again, and a mailbox: the message arrives.
+        subprocess.run(["rm", "-rf", os.path.join(inst.queue, "filler")], check=True)
+        os.unlink(user.maildir)
+        user.wait_for(1, timeout=60)
+        inst.wait_queue_empty(30)
+        assert len(user.messages()) == 1
+        inst.check_queue_invariants()
+    finally:
+        if os.path.isfile(user.maildir):
+            os.unlink(user.maildir)
+        inst.stop()
+        umount(inst.queue)

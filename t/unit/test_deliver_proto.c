@@ -30,6 +30,8 @@ static void test_request_round_trip(void **state UNUSED)
     in.queue_name = "local";
     in.queue_id = "12345ABCDEF";
     in.flags = DELIVER_FLAG_RECOVERED;
+    in.arrival_sec = 1700000000;
+    in.arrival_usec = 999999;
     deliver_request_add(&in, 120, "alice@example.com");
     deliver_request_add(&in, 245, "a b@example.com");
     deliver_request_add(&in, 9000000000LL, "postmaster");
@@ -44,6 +46,8 @@ static void test_request_round_trip(void **state UNUSED)
     assert_string_equal(out.queue_name, "local");
     assert_string_equal(out.queue_id, "12345ABCDEF");
     assert_true(out.flags == DELIVER_FLAG_RECOVERED);
+    assert_true(out.arrival_sec == 1700000000);
+    assert_true(out.arrival_usec == 999999);
     assert_int_equal(out.nrcpts, in.nrcpts);
     for (i = 0; i < in.nrcpts; i++) {
         assert_true(out.rcpts[i].offset == in.rcpts[i].offset);
