@@ -135,6 +135,7 @@ class Instance:
         self.write_master_cf(self.master_cf)
         self.write_dns(dns or [], ptr or [])
         self.started = False
+        self.extra_env = {}  # for the daemons too, e.g. POSTERN_CRASH_POINT
 
     # configuration ----------------------------------------------------------
 
@@ -168,6 +169,7 @@ class Instance:
                              % self.sanitizer_dir)
         e["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:log_path=%s/ubsan"
                               % self.sanitizer_dir)
+        e.update(self.extra_env)
         return e
 
     def postern(self, *args, check=True):
