@@ -121,15 +121,31 @@ int set_cloexec(int fd, bool on)
     return fcntl(fd, F_SETFD, flags);
 }
 
+static long long iostuff_now_ms(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int poll_fd(int fd, short events, int timeout_ms)
 {
     struct pollfd pfd = {.fd = fd, .events = events};
+    long long deadline = iostuff_now_ms() + timeout_ms;
 
     for (;;) {
         int n = poll(&pfd, 1, timeout_ms);
 
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && errno == EINTR) {
+            /* A signal must not stretch the wait: go on with what is left. */
+            if (timeout_ms > 0) {
+                long long left = deadline - iostuff_now_ms();
+
+                timeout_ms = left > 0 ? (int)left : 0;
+            }
             continue;
+        }
         return n < 0 ? -1 : n > 0;
     }
 }
@@ -146,18 +162,28 @@ void close_quietly(int fd)
 int make_dir(const char *path, mode_t mode, uid_t uid, gid_t gid)
 {
     struct stat st;
+    int fd, err;
 
     if (mkdir(path, mode) < 0 && errno != EEXIST)
         return -1;
-    if (lstat(path, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
+    /*
+     * Owner and mode are set on the directory we opened, never by path:
+     * O_NOFOLLOW refuses a symlink in its place, and nothing can be swapped
+     * in between the check and the change.
+     */
+    if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        if (errno == ELOOP)
+            errno = ENOTDIR;
         return -1;
     }
-    if ((st.st_uid != uid || st.st_gid != gid) && chown(path, uid, gid) < 0)
+    if (fstat(fd, &st) < 0 ||
+        ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0) ||
+        ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)) {
+        err = errno;
+        close_quietly(fd);
+        errno = err;
         return -1;
-    if ((st.st_mode & 07777) != mode && chmod(path, mode) < 0)
-        return -1;
+    }
+    close_quietly(fd);
     return 0;
 }
