@@ -18,6 +18,7 @@
 #include "mymalloc.h"
 #include "msg.h"
 #include "strutil.h"
+#include "safe_open.h"
 
 #define STOP_WAIT_SECS 30
 
@@ -125,6 +126,14 @@ static void check_config(void)
         fail(EX_CONFIG, "%s", err);
     if (*var_dns_resolver_conf && dns_init(var_dns_resolver_conf, &why) < 0)
         fail(EX_CONFIG, "dns_resolver_conf %s: %s", var_dns_resolver_conf, why);
+    /* Every daemon opens it as root: a path someone else controls is an error. */
+    if (*var_maillog_file && geteuid() == 0) {
+        int fd = safe_open_append(var_maillog_file, 0640, &why);
+
+        if (fd < 0)
+            fail(EX_CONFIG, "maillog_file %s: %s", var_maillog_file, why);
+        close_quietly(fd);
+    }
     if (*var_home_mailbox == 0 || var_home_mailbox[strlen(var_home_mailbox) - 1] != '/')
         msg_warn("home_mailbox = \"%s\": only Maildir delivery (a value ending in \"/\") is "
                  "available; local mail will be deferred",

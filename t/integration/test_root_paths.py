@@ -41,6 +41,8 @@ def test_maillog_symlink_refused(make_instance):
         f.write("root's file\n")
     os.symlink(target, inst.log)
     start_fails(inst, "maillog_file %s: is a symbolic link" % inst.log)
+    r = inst.postern("check", check=False)
+    assert r.returncode == 78 and "maillog_file %s: is a symbolic link" % inst.log in r.stderr
     with open(target) as f:
         assert f.read() == "root's file\n"
 
