@@ -1,7 +1,8 @@
 /*
  * smtpd.h - the SMTP server's session state, shared by its parts:
  *
- *   smtpd.c        start-up and the session loop (read, dispatch, reply)
+ *   smtpd.c        start-up and the session loop (read, dispatch, reply),
+ *                  timeouts and the session counters
  *   smtpd_cmds.c   the command handlers and the command-order rules
  *   smtpd_check.c  policy: which senders and recipients are accepted
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
@@ -36,6 +37,13 @@ struct smtpd_state {
     const char *last_cmd; /* for "lost connection after X" */
     int errors;           /* 4xx/5xx replies so far */
     bool quit;            /* end the session after this reply */
+    int term;             /* how the current line ended, STREAM_TERM_* */
+
+    /* why the session ends early, for smtpd_lost() */
+    bool lost;            /* the client went away, or a time limit passed */
+    bool lost_writing;    /* ...while we were sending: no goodbye can get through */
+    bool lost_in_data;    /* ...during DATA: log data_bytes too */
+    long long data_bytes; /* content octets received before that */
 
     /* the current transaction */
     bool have_mail;
@@ -53,6 +61,7 @@ struct smtpd_state {
 };
 
 /* smtpd.c */
+/* Send a reply (of any length: long text is wrapped); 4xx/5xx count against st->verb. */
 void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
 const char *smtpd_client(const struct smtpd_state *st);

@@ -178,6 +178,45 @@ static const char *data_error_reply(enum data_error e)
     return "451 4.3.0 Error: internal error";
 }
 
+/* The client went away or ran out of time: smtpd_lost() says so and ends the session. */
+static void data_lost(struct smtpd_state *st, struct data_state *d, bool writing)
+{
+    qfile_abort(&d->w);
+    st->lost = true;
+    st->lost_writing = writing;
+    st->lost_in_data = true;
+    st->data_bytes = d->size;
+    st->failed[SMTP_VERB_DATA]++; /* "data=0/1", as Postfix counts a DATA that never ended */
+}
+
+/* Refuse the message at its end; the session goes on. */
+static void data_refuse(struct smtpd_state *st, struct data_state *d)
+{
+    qfile_abort(&d->w);
+    msg_info("%s: reject: DATA from %s: %s; from=<%s> proto=%s helo=<%s>", d->w.id,
+             smtpd_client(st), data_error_reply(d->error), st->sender, st->esmtp ? "ESMTP" : "SMTP",
+             st->helo);
+    smtpd_reply(st, "%s", data_error_reply(d->error));
+}
+
+/* Make the file durable and say so, or say why not. */
+static void data_commit(struct smtpd_state *st, struct data_state *d)
+{
+    qfile_content_end(&d->w);
+    if (qfile_commit(&d->w, smtpd_incoming_fd) < 0) {
+        int err = errno;
+
+        msg_warn("%s: queue file write error: %s", d->w.id, strerror(err));
+        if (err == ENOSPC || err == EDQUOT)
+            smtpd_reply(st, "452 4.3.1 Insufficient system storage");
+        else
+            smtpd_reply(st, "451 4.3.0 Error: queue file write error");
+        return;
+    }
+    smtpd_reply(st, "250 2.0.0 Ok: queued as %s", d->w.id);
+    qmgr_notify_queued(d->w.id);
+}
+
 void smtpd_data(struct smtpd_state *st)
 {
     struct data_state d;
@@ -198,33 +237,16 @@ void smtpd_data(struct smtpd_state *st)
     qfile_content_begin(&d.w);
     data_received(st, &d, now.tv_sec);
     smtpd_reply(st, "354 End data with <CR><LF>.<CR><LF>");
-    if (stream_flush(st->client) < 0 || data_read(st, &d) < 0) {
-        qfile_abort(&d.w);
-        st->quit = true;
-        msg_info("%s after DATA (%lld bytes) from %s",
-                 (st->client->flags & STREAM_F_TIMEOUT) ? "timeout" : "lost connection", d.size,
-                 smtpd_client(st));
+    if (stream_flush(st->client) < 0) {
+        data_lost(st, &d, true);
         return;
     }
-    if (d.error != DATA_OK) {
-        qfile_abort(&d.w);
-        msg_info("%s: reject: DATA from %s: %s; from=<%s> proto=%s helo=<%s>", d.w.id,
-                 smtpd_client(st), data_error_reply(d.error), st->sender,
-                 st->esmtp ? "ESMTP" : "SMTP", st->helo);
-        smtpd_reply(st, "%s", data_error_reply(d.error));
+    if (data_read(st, &d) < 0) {
+        data_lost(st, &d, false);
         return;
     }
-    qfile_content_end(&d.w);
-    if (qfile_commit(&d.w, smtpd_incoming_fd) < 0) {
-        int err = errno;
-
-        msg_warn("%s: queue file write error: %s", d.w.id, strerror(err));
-        if (err == ENOSPC || err == EDQUOT)
-            smtpd_reply(st, "452 4.3.1 Insufficient system storage");
-        else
-            smtpd_reply(st, "451 4.3.0 Error: queue file write error");
-        return;
-    }
-    smtpd_reply(st, "250 2.0.0 Ok: queued as %s", d.w.id);
-    qmgr_notify_queued(d.w.id);
+    if (d.error != DATA_OK)
+        data_refuse(st, &d);
+    else
+        data_commit(st, &d);
 }
