@@ -3,7 +3,14 @@
  *
  * Replies are buffered and sent when the client has no more pipelined
  * commands waiting (RFC 2920): a client that sends MAIL, RCPT, RCPT, DATA
- * in one packet gets its four replies in one packet.
+ * in one packet gets its four replies in one packet.  What RFC 2920 does not
+ * allow - input before the greeting, more input after a command that must
+ * end a group (EHLO, DATA, QUIT...), any pipelining before EHLO - is refused
+ * as Postfix 3.9 does by default (smtpd_forbid_unauth_pipelining = yes):
+ * "554 5.5.0 Error: SMTP protocol synchronization", and the session ends.
+ * A client that sends its message before the 354 cannot know whether its
+ * recipients were accepted, and a server that reads on regardless is the
+ * easiest target for command and content smuggling.
  *
  * Every wait for the client is bounded by smtpd_timeout, the whole session
  * by smtpd_session_time_limit, every line by line_length_limit.  When time
@@ -89,7 +96,7 @@ void smtpd_reply(struct smtpd_state *st, const char *fmt, ...)
 
 /*
  * A reply on the server's own initiative, not an answer to a command (421
- * timeout, 421 too many errors): as in Postfix it
+ * timeout, 421 too many errors, 554 before the greeting): as in Postfix it
  * counts against no command in the "disconnect from" line.
  */
 static void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...)
@@ -207,6 +214,84 @@ static int smtpd_read_command(struct smtpd_state *st)
     return 0;
 }
 
+/* Up to 100 octets of client input for a log line, in C escapes as Postfix logs them. */
+static void smtpd_escape(struct buf *out, const unsigned char *p, size_t len)
+{
+    size_t i;
+    int ret = 0;
+
+    for (i = 0; i < len && i < 100; i++) {
+        unsigned char c = p[i];
+
+        if (c == '\r')
+            ret |= buf_puts(out, "\\r");
+        else if (c == '\n')
+            ret |= buf_puts(out, "\\n");
+        else if (c == '\t')
+            ret |= buf_puts(out, "\\t");
+        else if (c == '\\')
+            ret |= buf_puts(out, "\\\\");
+        else if (c < 32 || c >= 127)
+            ret |= buf_printf(out, "\\%03o", c);
+        else
+            ret |= buf_putc(out, c);
+    }
+    (void)ret; /* the buffer is sized for 100 escaped octets */
+}
+
+/*
+ * RFC 2920 synchronization after the command "after" ("CONNECT": before the
+ * greeting): the client may not have sent anything more yet.  Improper
+ * pipelining is logged once per session, with what was sent, as Postfix
+ * does; with smtpd_forbid_unauth_pipelining the session then ends with 554.
+ * Returns false when it does.
+ */
+static bool smtpd_sync_ok(struct smtpd_state *st, const char *after, bool counted)
+{
+    static const char sync_error[] = "554 5.5.0 Error: SMTP protocol synchronization";
+    const unsigned char *p;
+    struct buf text;
+    size_t len;
+
+    if (!stream_input_waiting(st->client))
+        return true;
+    if (!st->ill_pipelining) {
+        st->ill_pipelining = true;
+        len = stream_peek(st->client, &p);
+        buf_init(&text, 4 * 100 + 1);
+        smtpd_escape(&text, p, len);
+        msg_info("improper command pipelining after %s from %s: %s", after, smtpd_client(st),
+                 buf_str(&text));
+        buf_free(&text);
+    }
+    if (!var_smtpd_forbid_unauth_pipelining)
+        return true;
+    if (counted)
+        smtpd_reply(st, "%s", sync_error);
+    else
+        smtpd_reply_session(st, "%s", sync_error);
+    st->quit = true;
+    return false;
+}
+
+/*
+ * A command line that ended in a bare LF, with smtpd_forbid_bare_newline =
+ * reject.  Postfix 3.9 replies and disconnects: once client and server
+ * disagree on where a line ends, what the client sends next cannot be
+ * trusted to be the command it believes it sent (the DATA phase, which knows
+ * where its content ends, refuses the message and goes on: smtpd_data.c).
+ */
+static void smtpd_bare_lf(struct smtpd_state *st, const struct smtp_cmd *cmd)
+{
+    static const char reply[] = "550 5.5.2 Error: bare <LF> received";
+
+    msg_info("NOQUEUE: reject: %s from %s: %s; proto=%s helo=<%s>",
+             cmd->verb == SMTP_VERB_UNKNOWN ? "UNKNOWN" : cmd->name, smtpd_client(st), reply,
+             st->esmtp ? "ESMTP" : "SMTP", st->helo);
+    smtpd_reply(st, "%s", reply);
+    st->quit = true;
+}
+
 /* Act on the command line in st->line. */
 static void smtpd_dispatch(struct smtpd_state *st)
 {
@@ -216,11 +301,18 @@ static void smtpd_dispatch(struct smtpd_state *st)
 
     st->verb = cmd.verb;
     st->count[cmd.verb]++;
+    if (st->term == STREAM_TERM_LF && strcmp(var_smtpd_forbid_bare_newline, "reject") == 0) {
+        smtpd_bare_lf(st, &cmd);
+        return;
+    }
     if (parsed < 0) {
         smtpd_reply(st, "%s", reply);
         return;
     }
     st->last_cmd = cmd.name;
+    /* Before EHLO the client has not seen PIPELINING: then every command ends a group. */
+    if ((!st->esmtp || smtpd_cmd_ends_group(cmd.verb)) && !smtpd_sync_ok(st, cmd.name, true))
+        return;
     smtpd_command(st, &cmd);
 }
 
@@ -266,7 +358,8 @@ static void smtpd_session(struct stream *client)
 
     smtpd_session_init(&st, client);
     msg_info("connect from %s", smtpd_client(&st));
-    smtpd_banner(&st);
+    if (smtpd_sync_ok(&st, "CONNECT", false))
+        smtpd_banner(&st);
     while (!st.quit && !st.lost)
         smtpd_turn(&st);
     if (st.lost)

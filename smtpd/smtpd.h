@@ -2,7 +2,7 @@
  * smtpd.h - the SMTP server's session state, shared by its parts:
  *
  *   smtpd.c        start-up and the session loop (read, dispatch, reply),
- *                  timeouts and the session counters
+ *                  RFC 2920 synchronization, timeouts and the session counters
  *   smtpd_cmds.c   the command handlers and the command-order rules
  *   smtpd_check.c  policy: which senders and recipients are accepted
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
@@ -38,6 +38,7 @@ struct smtpd_state {
     int errors;           /* 4xx/5xx replies so far */
     bool quit;            /* end the session after this reply */
     int term;             /* how the current line ended, STREAM_TERM_* */
+    bool ill_pipelining;  /* improper pipelining seen (and logged) already */
 
     /* why the session ends early, for smtpd_lost() */
     bool lost;            /* the client went away, or a time limit passed */
@@ -69,6 +70,8 @@ const char *smtpd_client(const struct smtpd_state *st);
 /* smtpd_cmds.c */
 void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd);
 void smtpd_banner(struct smtpd_state *st);
+/* Must this command be the last of a pipelined group (RFC 2920 3.1)? */
+bool smtpd_cmd_ends_group(enum smtp_verb verb);
 
 /* smtpd_check.c */
 /* Decide on a recipient; false with the reply in reply (logged already). */

@@ -148,6 +148,29 @@ static void cmd_data(struct smtpd_state *st)
     smtpd_reset(st);
 }
 
+bool smtpd_cmd_ends_group(enum smtp_verb verb)
+{
+    switch (verb) {
+    /*
+     * RFC 2920 3.1: EHLO, DATA, VRFY, EXPN, TURN, QUIT and NOOP can only be
+     * the last command of a group; Postfix adds HELO.  STARTTLS too (RFC
+     * 3207 5): plaintext pipelined after it would be read as if it came
+     * over TLS.  The rest (MAIL, RCPT, RSET, HELP...) may be followed.
+     */
+    case SMTP_VERB_HELO:
+    case SMTP_VERB_EHLO:
+    case SMTP_VERB_DATA:
+    case SMTP_VERB_VRFY:
+    case SMTP_VERB_EXPN:
+    case SMTP_VERB_QUIT:
+    case SMTP_VERB_NOOP:
+    case SMTP_VERB_STARTTLS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
     switch (cmd->verb) {
