@@ -27,6 +27,7 @@
 #include "mail_params.h"
 #include "dns.h"
 #include "mynetworks.h"
+#include "qfile.h"
 #include "resolve.h"
 #include "mymalloc.h"
 #include "msg.h"
@@ -39,6 +40,13 @@ static void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...) PR
 const char *smtpd_client(const struct smtpd_state *st)
 {
     return st->client_text;
+}
+
+long long smtpd_size_limit(void)
+{
+    if (var_message_size_limit > 0 && var_message_size_limit < QFILE_MESSAGE_MAX)
+        return var_message_size_limit;
+    return QFILE_MESSAGE_MAX;
 }
 
 /* Slow down clients that keep making errors (Postfix's tarpit). */

@@ -66,6 +66,12 @@ struct smtpd_state {
 void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
 const char *smtpd_client(const struct smtpd_state *st);
+/*
+ * The largest message smtpd accepts: message_size_limit (0: unlimited), but
+ * never more than a queue file can hold (QFILE_MESSAGE_MAX).  EHLO's SIZE,
+ * MAIL FROM's SIZE= and the DATA phase all use this one number.
+ */
+long long smtpd_size_limit(void);
 
 /* smtpd_cmds.c */
 void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd);

@@ -30,10 +30,8 @@ static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
     st->esmtp = true;
     smtpd_reply(st, "250-%s", var_myhostname);
     smtpd_reply(st, "250-PIPELINING");
-    if (var_message_size_limit > 0)
-        smtpd_reply(st, "250-SIZE %lld", var_message_size_limit);
-    else
-        smtpd_reply(st, "250-SIZE");
+    /* Never a bare "SIZE": even "unlimited" stops at what a queue file holds. */
+    smtpd_reply(st, "250-SIZE %lld", smtpd_size_limit());
     if (!var_disable_vrfy_command)
         smtpd_reply(st, "250-VRFY");
     smtpd_reply(st, "250-ENHANCEDSTATUSCODES");
@@ -54,7 +52,7 @@ static const char *mail_params(struct smtpd_state *st, const struct smtp_cmd *cm
         if (strcmp(p->key, "SIZE") == 0) {
             if (str_to_ll(p->value, 0, LLONG_MAX, &size) < 0)
                 return "501 5.5.4 Bad message size syntax";
-            if (var_message_size_limit > 0 && size > var_message_size_limit)
+            if (size > smtpd_size_limit())
                 return "552 5.3.4 Message size exceeds fixed limit";
         } else if (strcmp(p->key, "BODY") == 0) {
             if (!str_eq_nocase(p->value, "7BIT") && !str_eq_nocase(p->value, "8BITMIME"))

@@ -285,7 +285,7 @@ def test_timeout_in_data_gets_421(make_instance, user):
         r = c.reply()
         assert r is not None and r.line == TIMEOUT, "stalled DATA: %r" % r
         assert c.wait_closed()
-    assert disconnect_line(inst, "timeout after DATA (") == \
+    assert disconnect_line(inst, "timeout after DATA (25 bytes) from %s" % CLIENT) == \
         "disconnect from %s ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4" % CLIENT
     assert_nothing_queued(inst, user)
 
