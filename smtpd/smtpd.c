@@ -120,8 +120,10 @@ void smtpd_reset(struct smtpd_state *st)
 {
     size_t i;
 
-    for (i = 0; i < st->nrcpts; i++)
+    for (i = 0; i < st->nrcpts; i++) {
         free(st->rcpts[i].address);
+        free(st->rcpts[i].key);
+    }
     st->nrcpts = 0;
     st->rcpt_rejects = 0;
     st->have_mail = false;

@@ -23,6 +23,7 @@
 
 struct smtpd_rcpt {
     char *address; /* internal form */
+    char *key;     /* what makes two recipients one delivery (smtpd_cmds.c) */
 };
 
 struct smtpd_state {

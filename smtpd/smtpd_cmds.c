@@ -6,6 +6,7 @@
 #include "sys_defs.h"
 #include "smtpd.h"
 #include "mail_params.h"
+#include "resolve.h"
 #include "mymalloc.h"
 #include "msg.h"
 #include "strutil.h"
@@ -91,10 +92,39 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
     smtpd_reply(st, "250 2.1.0 Ok");
 }
 
+/*
+ * What makes two recipients one delivery.  RFC 5321 2.4: a local part is
+ * case-sensitive except where the server that delivers it says otherwise,
+ * so John@relay.example and john@relay.example are two recipients; domains
+ * are never case-sensitive.  For our own domains we are that server, and
+ * local_user.c folds the account name (the part before recipient_delimiter)
+ * to lower case: PTEST1@ and ptest1@ reach one mailbox and get one copy.
+ * The extension is kept as sent, as local_user keeps it.
+ */
+static char *rcpt_key(const struct mail_addr *a)
+{
+    char local[MAIL_ADDR_LOCAL_MAX + 1], domain[MAIL_ADDR_DOMAIN_MAX + 1];
+    struct resolve_result r;
+    size_t n, i;
+
+    str_copy(local, a->local, sizeof(local));
+    str_copy(domain, a->domain, sizeof(domain));
+    str_lower(domain);
+    resolve_addr(a, &r);
+    if (r.cls == RESOLVE_LOCAL) {
+        n = *var_recipient_delimiter ? strcspn(local, var_recipient_delimiter) : strlen(local);
+        for (i = 0; i < n; i++)
+            local[i] = (char)ASCII_TOLOWER(local[i]);
+    }
+    /* No domain holds an '@', so local@domain is unambiguous here. */
+    return xasprintf("%s@%s", local, domain);
+}
+
 static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
     char text[MAIL_ADDR_TEXT_MAX + 1];
     char reply[512];
+    char *key;
     size_t i;
 
     if (!st->have_mail) {
@@ -115,16 +145,20 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
         return;
     }
     mail_addr_internal(&cmd->addr, text, sizeof(text));
-    /* A repeated recipient is accepted but delivered once. */
+    /* A repeated recipient is accepted but delivered once (as first given). */
+    key = rcpt_key(&cmd->addr);
     for (i = 0; i < st->nrcpts; i++)
-        if (str_eq_nocase(st->rcpts[i].address, text))
+        if (strcmp(st->rcpts[i].key, key) == 0)
             break;
     if (i == st->nrcpts) {
         if (st->nrcpts == st->rcpt_cap) {
             st->rcpt_cap = st->rcpt_cap ? st->rcpt_cap * 2 : 8;
             st->rcpts = xreallocarray(st->rcpts, st->rcpt_cap, sizeof(*st->rcpts));
         }
-        st->rcpts[st->nrcpts++].address = xstrdup(text);
+        st->rcpts[st->nrcpts].address = xstrdup(text);
+        st->rcpts[st->nrcpts++].key = key;
+    } else {
+        free(key);
     }
     smtpd_reply(st, "250 2.1.5 Ok");
 }

@@ -104,17 +104,20 @@ static void data_write_envelope(struct smtpd_state *st, struct data_state *d,
 static void data_received(struct smtpd_state *st, struct data_state *d, time_t now)
 {
     char date[80], hdr[2048];
+    struct buf rcpt;
     int n;
 
     str_rfc5322_date(date, sizeof(date), now);
-    /* Postfix's layout: "for <rcpt>" only when there is exactly one. */
-    if (st->nrcpts == 1)
+    /* Postfix's layout: "for <rcpt>" only when there is exactly one, quoted as on the wire. */
+    if (st->nrcpts == 1) {
+        buf_init(&rcpt, 2 * MAIL_ADDR_TEXT_MAX + 8);
+        mail_addr_quote_internal(st->rcpts[0].address, &rcpt);
         n = snprintf(hdr, sizeof(hdr),
                      "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s\n\tfor <%s>; %s\n",
                      st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
-                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, st->rcpts[0].address,
-                     date);
-    else
+                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, buf_str(&rcpt), date);
+        buf_free(&rcpt);
+    } else
         n = snprintf(hdr, sizeof(hdr),
                      "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s;\n\t%s\n",
                      st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
@@ -194,10 +197,15 @@ static void data_lost(struct smtpd_state *st, struct data_state *d, bool writing
 /* Refuse the message at its end; the session goes on. */
 static void data_refuse(struct smtpd_state *st, struct data_state *d)
 {
+    struct buf from;
+
     qfile_abort(&d->w);
+    buf_init(&from, 2 * MAIL_ADDR_TEXT_MAX + 8);
+    mail_addr_quote_internal(st->sender, &from);
     msg_info("%s: reject: DATA from %s: %s; from=<%s> proto=%s helo=<%s>", d->w.id,
-             smtpd_client(st), data_error_reply(d->error), st->sender, st->esmtp ? "ESMTP" : "SMTP",
-             st->helo);
+             smtpd_client(st), data_error_reply(d->error), buf_str(&from),
+             st->esmtp ? "ESMTP" : "SMTP", st->helo);
+    buf_free(&from);
     smtpd_reply(st, "%s", data_error_reply(d->error));
 }
 

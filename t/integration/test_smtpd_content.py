@@ -1,16 +1,56 @@
-"""What smtpd says about a message before it arrives: the size limit that
+"""What smtpd writes about a message: addresses in their quoted RFC 5321
+form in the Received header and in its log lines, and the size limit that
 EHLO announces and MAIL FROM SIZE= checks (never more than a queue file can
 hold, whatever message_size_limit says).  The >2 GiB transfer itself is in
 test_smtpd_bigmsg.py.
 """
 
+import re
+
 import pytest
 
-from smtp_raw import Client
+from smtp_raw import Client, delivered_body, queued_id
 
 # What a queue file's content record can hold (2^31 - 1) less the room kept
 # for smtpd's Received header (lib/global/qfile.h, QFILE_MESSAGE_MAX).
 QUEUE_FILE_MAX = 0x7fffffff - 65536
+
+
+def test_quoted_addresses_in_received_and_log(make_instance, user):
+    """The internal form "john doe@client.test" goes into the queue file; on
+    the wire, in headers and in logs it must be "john doe"@client.test, or
+    it is a different (and invalid) address."""
+    inst = make_instance(main_cf={"recipient_delimiter": "+"},
+                         dns=["client.test. A 127.0.0.1"], ptr=["127.0.0.1 client.test"])
+    rcpt = '"%s+john doe"@test.example' % user.name
+    with Client(inst) as c:
+        c.ehlo()
+        assert c.cmd('MAIL FROM:<"john doe"@client.test>').code == 250
+        r = c.cmd("RCPT TO:<nosuchuser@test.example>")
+        assert r.code == 550
+        r = c.cmd("RCPT TO:<%s>" % rcpt)
+        assert r.code == 250, "a quoted local part with an extension: %r" % r
+        qid = queued_id(c.data(b"Subject: quoted\r\n\r\nhello\r\n.\r\n"))
+        # A refused message logs the sender too.
+        assert c.cmd('MAIL FROM:<"john doe"@client.test>').code == 250
+        assert c.cmd("RCPT TO:<%s>" % rcpt).code == 250
+        r = c.data(b"Subject: bare\r\n\r\nbare\nlf\r\n.\r\n")
+        assert r.code == 550
+    user.wait_for(1)
+    data = user.contents()[0]
+    received = re.search(rb"^Received: .*?(?=\n[^\t])", data, re.M | re.S).group(0)
+    assert b"\tfor <" + rcpt.encode() + b">; " in received, \
+        "the Received header's for <> is not in external form: %r" % received
+    assert delivered_body(data) == b"Subject: quoted\n\nhello\n"
+    log = inst.read_log()
+    assert ('NOQUEUE: reject: RCPT from client.test[127.0.0.1]: 550 5.1.1 '
+            '<nosuchuser@test.example>: Recipient address rejected: User unknown in local '
+            'recipient table; from=<"john doe"@client.test> to=<nosuchuser@test.example> '
+            'proto=ESMTP helo=<client.test>') in log, log
+    assert re.search(r'[0-9A-F]+: reject: DATA from client\.test\[127\.0\.0\.1\]: 550 5\.5\.2 '
+                     r'Error: bare <LF> received; from=<"john doe"@client\.test> proto=ESMTP',
+                     log), log
+    assert qid in log
 
 
 @pytest.mark.parametrize("limit", ["0", "5000000000"])
