@@ -1,7 +1,8 @@
 /*
  * smtpd.h - the SMTP server's session state, shared by its parts:
  *
- *   smtpd.c        start-up and the session loop (read, dispatch, reply)
+ *   smtpd.c        start-up and the session loop (read, dispatch, reply),
+ *                  RFC 2920 synchronization, timeouts and the session counters
  *   smtpd_cmds.c   the command handlers and the command-order rules
  *   smtpd_check.c  policy: which senders and recipients are accepted
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
@@ -22,6 +23,7 @@
 
 struct smtpd_rcpt {
     char *address; /* internal form */
+    char *key;     /* what makes two recipients one delivery (smtpd_cmds.c) */
 };
 
 struct smtpd_state {
@@ -36,6 +38,14 @@ struct smtpd_state {
     const char *last_cmd; /* for "lost connection after X" */
     int errors;           /* 4xx/5xx replies so far */
     bool quit;            /* end the session after this reply */
+    int term;             /* how the current line ended, STREAM_TERM_* */
+    bool ill_pipelining;  /* improper pipelining seen (and logged) already */
+
+    /* why the session ends early, for smtpd_lost() */
+    bool lost;            /* the client went away, or a time limit passed */
+    bool lost_writing;    /* ...while we were sending: no goodbye can get through */
+    bool lost_in_data;    /* ...during DATA: log data_bytes too */
+    long long data_bytes; /* content octets received before that */
 
     /* the current transaction */
     bool have_mail;
@@ -53,13 +63,22 @@ struct smtpd_state {
 };
 
 /* smtpd.c */
+/* Send a reply (of any length: long text is wrapped); 4xx/5xx count against st->verb. */
 void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
 const char *smtpd_client(const struct smtpd_state *st);
+/*
+ * The largest message smtpd accepts: message_size_limit (0: unlimited), but
+ * never more than a queue file can hold (QFILE_MESSAGE_MAX).  EHLO's SIZE,
+ * MAIL FROM's SIZE= and the DATA phase all use this one number.
+ */
+long long smtpd_size_limit(void);
 
 /* smtpd_cmds.c */
 void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd);
 void smtpd_banner(struct smtpd_state *st);
+/* Must this command be the last of a pipelined group (RFC 2920 3.1)? */
+bool smtpd_cmd_ends_group(enum smtp_verb verb);
 
 /* smtpd_check.c */
 /* Decide on a recipient; false with the reply in reply (logged already). */

@@ -2,7 +2,8 @@
  * smtpd_check.c - recipient policy: what this server accepts, from whom.
  *
  * The rules, in the order Postfix's defaults apply them:
- *   - a local domain (mydestination): the user must exist (550 5.1.1);
+ *   - a local domain (mydestination, or a literal naming one of our own
+ *     addresses): the user must exist (550 5.1.1);
  *   - a relay domain (relay_domains): accepted from anyone;
  *   - any other domain: accepted only from mynetworks (554 5.7.1 Relay
  *     access denied), so this server is never an open relay.
@@ -18,15 +19,19 @@
 static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len,
                    const char *code, const char *why)
 {
-    struct buf ext;
+    struct buf ext, from;
 
+    /* Addresses go into replies and logs in their external (quoted) form, as Postfix. */
     buf_init(&ext, MAIL_ADDR_TEXT_MAX * 2 + 8);
+    buf_init(&from, MAIL_ADDR_TEXT_MAX * 2 + 8);
     mail_addr_external(rcpt, &ext);
+    mail_addr_quote_internal(st->sender, &from);
     snprintf(reply, len, "%s <%s>: %s", code, buf_str(&ext), why);
     msg_info("NOQUEUE: reject: RCPT from %s: %s; from=<%s> to=<%s> proto=%s helo=<%s>",
-             smtpd_client(st), reply, st->sender, buf_str(&ext), st->esmtp ? "ESMTP" : "SMTP",
+             smtpd_client(st), reply, buf_str(&from), buf_str(&ext), st->esmtp ? "ESMTP" : "SMTP",
              st->helo);
     buf_free(&ext);
+    buf_free(&from);
     return false;
 }
 

@@ -6,6 +6,7 @@
 #include "sys_defs.h"
 #include "smtpd.h"
 #include "mail_params.h"
+#include "resolve.h"
 #include "mymalloc.h"
 #include "msg.h"
 #include "strutil.h"
@@ -30,10 +31,8 @@ static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
     st->esmtp = true;
     smtpd_reply(st, "250-%s", var_myhostname);
     smtpd_reply(st, "250-PIPELINING");
-    if (var_message_size_limit > 0)
-        smtpd_reply(st, "250-SIZE %lld", var_message_size_limit);
-    else
-        smtpd_reply(st, "250-SIZE");
+    /* Never a bare "SIZE": even "unlimited" stops at what a queue file holds. */
+    smtpd_reply(st, "250-SIZE %lld", smtpd_size_limit());
     if (!var_disable_vrfy_command)
         smtpd_reply(st, "250-VRFY");
     smtpd_reply(st, "250-ENHANCEDSTATUSCODES");
@@ -54,7 +53,7 @@ static const char *mail_params(struct smtpd_state *st, const struct smtp_cmd *cm
         if (strcmp(p->key, "SIZE") == 0) {
             if (str_to_ll(p->value, 0, LLONG_MAX, &size) < 0)
                 return "501 5.5.4 Bad message size syntax";
-            if (var_message_size_limit > 0 && size > var_message_size_limit)
+            if (size > smtpd_size_limit())
                 return "552 5.3.4 Message size exceeds fixed limit";
         } else if (strcmp(p->key, "BODY") == 0) {
             if (!str_eq_nocase(p->value, "7BIT") && !str_eq_nocase(p->value, "8BITMIME"))
@@ -93,10 +92,39 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
     smtpd_reply(st, "250 2.1.0 Ok");
 }
 
+/*
+ * What makes two recipients one delivery.  RFC 5321 2.4: a local part is
+ * case-sensitive except where the server that delivers it says otherwise,
+ * so John@relay.example and john@relay.example are two recipients; domains
+ * are never case-sensitive.  For our own domains we are that server, and
+ * local_user.c folds the account name (the part before recipient_delimiter)
+ * to lower case: PTEST1@ and ptest1@ reach one mailbox and get one copy.
+ * The extension is kept as sent, as local_user keeps it.
+ */
+static char *rcpt_key(const struct mail_addr *a)
+{
+    char local[MAIL_ADDR_LOCAL_MAX + 1], domain[MAIL_ADDR_DOMAIN_MAX + 1];
+    struct resolve_result r;
+    size_t n, i;
+
+    str_copy(local, a->local, sizeof(local));
+    str_copy(domain, a->domain, sizeof(domain));
+    str_lower(domain);
+    resolve_addr(a, &r);
+    if (r.cls == RESOLVE_LOCAL) {
+        n = *var_recipient_delimiter ? strcspn(local, var_recipient_delimiter) : strlen(local);
+        for (i = 0; i < n; i++)
+            local[i] = (char)ASCII_TOLOWER(local[i]);
+    }
+    /* No domain holds an '@', so local@domain is unambiguous here. */
+    return xasprintf("%s@%s", local, domain);
+}
+
 static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
     char text[MAIL_ADDR_TEXT_MAX + 1];
     char reply[512];
+    char *key;
     size_t i;
 
     if (!st->have_mail) {
@@ -117,16 +145,20 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
         return;
     }
     mail_addr_internal(&cmd->addr, text, sizeof(text));
-    /* A repeated recipient is accepted but delivered once. */
+    /* A repeated recipient is accepted but delivered once (as first given). */
+    key = rcpt_key(&cmd->addr);
     for (i = 0; i < st->nrcpts; i++)
-        if (str_eq_nocase(st->rcpts[i].address, text))
+        if (strcmp(st->rcpts[i].key, key) == 0)
             break;
     if (i == st->nrcpts) {
         if (st->nrcpts == st->rcpt_cap) {
             st->rcpt_cap = st->rcpt_cap ? st->rcpt_cap * 2 : 8;
             st->rcpts = xreallocarray(st->rcpts, st->rcpt_cap, sizeof(*st->rcpts));
         }
-        st->rcpts[st->nrcpts++].address = xstrdup(text);
+        st->rcpts[st->nrcpts].address = xstrdup(text);
+        st->rcpts[st->nrcpts++].key = key;
+    } else {
+        free(key);
     }
     smtpd_reply(st, "250 2.1.5 Ok");
 }
@@ -146,6 +178,29 @@ static void cmd_data(struct smtpd_state *st)
     }
     smtpd_data(st);
     smtpd_reset(st);
+}
+
+bool smtpd_cmd_ends_group(enum smtp_verb verb)
+{
+    switch (verb) {
+    /*
+     * RFC 2920 3.1: EHLO, DATA, VRFY, EXPN, TURN, QUIT and NOOP can only be
+     * the last command of a group; Postfix adds HELO.  STARTTLS too (RFC
+     * 3207 5): plaintext pipelined after it would be read as if it came
+     * over TLS.  The rest (MAIL, RCPT, RSET, HELP...) may be followed.
+     */
+    case SMTP_VERB_HELO:
+    case SMTP_VERB_EHLO:
+    case SMTP_VERB_DATA:
+    case SMTP_VERB_VRFY:
+    case SMTP_VERB_EXPN:
+    case SMTP_VERB_QUIT:
+    case SMTP_VERB_NOOP:
+    case SMTP_VERB_STARTTLS:
+        return true;
+    default:
+        return false;
+    }
 }
 
 void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)

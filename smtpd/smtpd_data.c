@@ -10,9 +10,19 @@
  * end arrives, so a second message hidden inside the first is never
  * accepted; with "normalize" a bare LF ends a line and the message is kept.
  *
+ * Lines longer than line_length_limit are read in pieces of that length,
+ * as Postfix does, and stored joined again: the message is kept intact,
+ * never refused or re-wrapped for it.  A piece boundary is not a line
+ * boundary: a "." after it is neither stuffing nor the end of data, and the
+ * bare CR / bare LF checks see every piece (a CR at the end of a piece is
+ * kept with what follows it, see stream_get_line()).
+ *
  * The content is stored with LF line ends (as Maildir wants it) and with
- * the dots unstuffed.  The 250 reply is sent only after qfile_commit() has
- * made the file and its name durable.
+ * the dots unstuffed.  A message over smtpd_size_limit() is refused with
+ * 552 at its end; its queue file is dropped the moment it goes over, so a
+ * client cannot fill the disk with what will never be queued.  The 250
+ * reply is sent only after qfile_commit() has made the file and its name
+ * durable.
  */
 #include "sys_defs.h"
 #include "smtpd.h"
@@ -36,7 +46,6 @@ void smtpd_data_init(void)
 enum data_error {
     DATA_OK,
     DATA_TOO_BIG,
-    DATA_LINE_TOO_LONG,
     DATA_BARE_LF,
     DATA_BARE_CR,
 };
@@ -44,7 +53,8 @@ enum data_error {
 struct data_state {
     struct qfile_writer w;
     enum data_error error;
-    long long size;
+    long long size;   /* the client's content octets as stored */
+    long long limit;  /* smtpd_size_limit() */
     bool prev_crlf;   /* the previous line ended in CR LF */
     bool in_line;     /* the next piece continues a line (after a fragment) */
     bool reject_bare; /* smtpd_forbid_bare_newline = reject */
@@ -61,8 +71,10 @@ static void data_store(struct data_state *d, const unsigned char *p, size_t len,
     if (d->error == DATA_TOO_BIG)
         return;
     d->size += (long long)len + eol;
-    if (var_message_size_limit > 0 && d->size > var_message_size_limit) {
-        d->error = DATA_TOO_BIG; /* beats every other reason: stop writing */
+    if (d->size > d->limit) {
+        /* Beats every other reason.  Free the space now, not at the end. */
+        d->error = DATA_TOO_BIG;
+        qfile_abort(&d->w);
         return;
     }
     qfile_content_write(&d->w, p, len);
@@ -92,24 +104,28 @@ static void data_write_envelope(struct smtpd_state *st, struct data_state *d,
 static void data_received(struct smtpd_state *st, struct data_state *d, time_t now)
 {
     char date[80], hdr[2048];
+    struct buf rcpt;
     int n;
 
     str_rfc5322_date(date, sizeof(date), now);
-    /* Postfix's layout: "for <rcpt>" only when there is exactly one. */
-    if (st->nrcpts == 1)
+    /* Postfix's layout: "for <rcpt>" only when there is exactly one, quoted as on the wire. */
+    if (st->nrcpts == 1) {
+        buf_init(&rcpt, 2 * MAIL_ADDR_TEXT_MAX + 8);
+        mail_addr_quote_internal(st->rcpts[0].address, &rcpt);
         n = snprintf(hdr, sizeof(hdr),
                      "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s\n\tfor <%s>; %s\n",
                      st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
-                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, st->rcpts[0].address,
-                     date);
-    else
+                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, buf_str(&rcpt), date);
+        buf_free(&rcpt);
+    } else
         n = snprintf(hdr, sizeof(hdr),
                      "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s;\n\t%s\n",
                      st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
                      var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, date);
     if (n < 0 || (size_t)n >= sizeof(hdr))
         n = 0;
-    data_store(d, (const unsigned char *)hdr, (size_t)n, false);
+    /* Ours, not the client's: not counted against the size limit (QFILE_MESSAGE_MAX has room). */
+    qfile_content_write(&d->w, hdr, (size_t)n);
 }
 
 /*
@@ -118,12 +134,7 @@ static void data_received(struct smtpd_state *st, struct data_state *d, time_t n
  */
 static int data_read(struct smtpd_state *st, struct data_state *d)
 {
-    /*
-     * One byte more than the limit on the wire: the dot a client doubles for
-     * transparency is not part of the line (RFC 5321 4.5.3.1.6).  The limit
-     * itself is checked below, on the unstuffed line.
-     */
-    size_t max = (size_t)var_line_length_limit + 1;
+    size_t max = (size_t)var_line_length_limit;
     int term, r;
 
     for (;;) {
@@ -140,21 +151,17 @@ static int data_read(struct smtpd_state *st, struct data_state *d)
             return 0;
         if (memchr(p, '\r', len) != NULL)
             data_error(d, d->reject_bare ? DATA_BARE_CR : DATA_OK);
+        /* A stuffed dot exists only at the start of a real line. */
+        if (!d->in_line && len > 0 && p[0] == '.')
+            p++, len--;
         if (r == 0) {
-            /* A piece of an over-long line; the rest follows. */
-            data_error(d, DATA_LINE_TOO_LONG);
-            if (!d->in_line && len > 0 && p[0] == '.')
-                p++, len--;
+            /* A piece of a long line: stored as it is, the rest joins it. */
             data_store(d, p, len, false);
             d->in_line = true;
             continue;
         }
         if (term == STREAM_TERM_LF && d->reject_bare)
             data_error(d, DATA_BARE_LF);
-        if (!d->in_line && len > 0 && p[0] == '.')
-            p++, len--;
-        if (len > (size_t)var_line_length_limit)
-            data_error(d, DATA_LINE_TOO_LONG);
         data_store(d, p, len, true);
         d->in_line = false;
         d->prev_crlf = term == STREAM_TERM_CRLF;
@@ -166,8 +173,6 @@ static const char *data_error_reply(enum data_error e)
     switch (e) {
     case DATA_TOO_BIG:
         return "552 5.3.4 Error: message file too big";
-    case DATA_LINE_TOO_LONG:
-        return "500 5.5.2 Error: line too long";
     case DATA_BARE_LF:
         return "550 5.5.2 Error: bare <LF> received";
     case DATA_BARE_CR:
@@ -176,6 +181,50 @@ static const char *data_error_reply(enum data_error e)
         break;
     }
     return "451 4.3.0 Error: internal error";
+}
+
+/* The client went away or ran out of time: smtpd_lost() says so and ends the session. */
+static void data_lost(struct smtpd_state *st, struct data_state *d, bool writing)
+{
+    qfile_abort(&d->w);
+    st->lost = true;
+    st->lost_writing = writing;
+    st->lost_in_data = true;
+    st->data_bytes = d->size;
+    st->failed[SMTP_VERB_DATA]++; /* "data=0/1", as Postfix counts a DATA that never ended */
+}
+
+/* Refuse the message at its end; the session goes on. */
+static void data_refuse(struct smtpd_state *st, struct data_state *d)
+{
+    struct buf from;
+
+    qfile_abort(&d->w);
+    buf_init(&from, 2 * MAIL_ADDR_TEXT_MAX + 8);
+    mail_addr_quote_internal(st->sender, &from);
+    msg_info("%s: reject: DATA from %s: %s; from=<%s> proto=%s helo=<%s>", d->w.id,
+             smtpd_client(st), data_error_reply(d->error), buf_str(&from),
+             st->esmtp ? "ESMTP" : "SMTP", st->helo);
+    buf_free(&from);
+    smtpd_reply(st, "%s", data_error_reply(d->error));
+}
+
+/* Make the file durable and say so, or say why not. */
+static void data_commit(struct smtpd_state *st, struct data_state *d)
+{
+    qfile_content_end(&d->w);
+    if (qfile_commit(&d->w, smtpd_incoming_fd) < 0) {
+        int err = errno;
+
+        msg_warn("%s: queue file write error: %s", d->w.id, strerror(err));
+        if (err == ENOSPC || err == EDQUOT)
+            smtpd_reply(st, "452 4.3.1 Insufficient system storage");
+        else
+            smtpd_reply(st, "451 4.3.0 Error: queue file write error");
+        return;
+    }
+    smtpd_reply(st, "250 2.0.0 Ok: queued as %s", d->w.id);
+    qmgr_notify_queued(d->w.id);
 }
 
 void smtpd_data(struct smtpd_state *st)
@@ -187,6 +236,7 @@ void smtpd_data(struct smtpd_state *st)
     memset(&d, 0, sizeof(d));
     d.prev_crlf = true; /* the DATA command line itself ended the previous line */
     d.reject_bare = strcmp(var_smtpd_forbid_bare_newline, "reject") == 0;
+    d.limit = smtpd_size_limit();
     gettimeofday(&now, NULL);
     if (qfile_create(&d.w, &now, &why) < 0) {
         msg_warn("create queue file in %s/%s: %s", var_queue_dir, QUEUE_INCOMING, why);
@@ -198,33 +248,16 @@ void smtpd_data(struct smtpd_state *st)
     qfile_content_begin(&d.w);
     data_received(st, &d, now.tv_sec);
     smtpd_reply(st, "354 End data with <CR><LF>.<CR><LF>");
-    if (stream_flush(st->client) < 0 || data_read(st, &d) < 0) {
-        qfile_abort(&d.w);
-        st->quit = true;
-        msg_info("%s after DATA (%lld bytes) from %s",
-                 (st->client->flags & STREAM_F_TIMEOUT) ? "timeout" : "lost connection", d.size,
-                 smtpd_client(st));
+    if (stream_flush(st->client) < 0) {
+        data_lost(st, &d, true);
         return;
     }
-    if (d.error != DATA_OK) {
-        qfile_abort(&d.w);
-        msg_info("%s: reject: DATA from %s: %s; from=<%s> proto=%s helo=<%s>", d.w.id,
-                 smtpd_client(st), data_error_reply(d.error), st->sender,
-                 st->esmtp ? "ESMTP" : "SMTP", st->helo);
-        smtpd_reply(st, "%s", data_error_reply(d.error));
+    if (data_read(st, &d) < 0) {
+        data_lost(st, &d, false);
         return;
     }
-    qfile_content_end(&d.w);
-    if (qfile_commit(&d.w, smtpd_incoming_fd) < 0) {
-        int err = errno;
-
-        msg_warn("%s: queue file write error: %s", d.w.id, strerror(err));
-        if (err == ENOSPC || err == EDQUOT)
-            smtpd_reply(st, "452 4.3.1 Insufficient system storage");
-        else
-            smtpd_reply(st, "451 4.3.0 Error: queue file write error");
-        return;
-    }
-    smtpd_reply(st, "250 2.0.0 Ok: queued as %s", d.w.id);
-    qmgr_notify_queued(d.w.id);
+    if (d.error != DATA_OK)
+        data_refuse(st, &d);
+    else
+        data_commit(st, &d);
 }

@@ -2,9 +2,10 @@
  * mail_addr.c - RFC 5321 path parser and formatter (see mail_addr.h).
  *
  * The grammar is RFC 5321 section 4.1.2; the limits are section 4.5.3.1.
- * Two liberties, both as Postfix takes them: underscores are allowed in
- * domain labels (they exist in real host names), and a client may leave out
- * the angle brackets when MAIL_ADDR_ALLOW_NO_BRACKETS says so.
+ * Three liberties, all as Postfix takes them: underscores are allowed in
+ * domain labels (they exist in real host names), a client may leave out
+ * the angle brackets when MAIL_ADDR_ALLOW_NO_BRACKETS says so, and one
+ * trailing dot after a domain name (not an address literal) is dropped.
  */
 #include "sys_defs.h"
 #include "mail_addr.h"
@@ -46,7 +47,7 @@ bool mail_addr_domain_ok(const char *d, size_t len)
 /* Parse a domain or address literal at p; returns bytes used or 0. */
 static size_t parse_domain(const unsigned char *p, size_t len, struct mail_addr *a)
 {
-    size_t n;
+    size_t n, dlen;
 
     if (len > 0 && p[0] == '[') {
         const unsigned char *close = memchr(p, ']', len);
@@ -73,10 +74,16 @@ static size_t parse_domain(const unsigned char *p, size_t len, struct mail_addr 
     }
     for (n = 0; n < len && (is_ldh(p[n]) || p[n] == '.'); n++)
         ;
-    if (!mail_addr_domain_ok((const char *)p, n))
+    /*
+     * "user@example.com." names the same domain in its absolute form; like
+     * Postfix (trivial-rewrite), drop one trailing dot, never "..", so that
+     * every caller compares and routes the usual form.
+     */
+    dlen = n > 1 && p[n - 1] == '.' && p[n - 2] != '.' ? n - 1 : n;
+    if (!mail_addr_domain_ok((const char *)p, dlen))
         return 0;
-    memcpy(a->domain, p, n);
-    a->domain[n] = 0;
+    memcpy(a->domain, p, dlen);
+    a->domain[dlen] = 0;
     return n;
 }
 

@@ -22,6 +22,9 @@ char *var_inet_interfaces, *var_inet_protocols, *var_relay_domains, *var_relayho
 char *var_maillog_file, *var_syslog_name, *var_recipient_delimiter;
 char *var_home_mailbox, *var_mail_spool_dir, *var_smtpd_banner;
 char *var_smtpd_forbid_bare_newline, *var_dns_resolver_conf;
+char *var_proxy_interfaces;
+long long var_smtpd_session_time_limit;
+bool var_smtpd_forbid_unauth_pipelining;
 long long var_message_size_limit, var_line_length_limit, var_smtpd_timeout;
 long long var_smtpd_recipient_limit, var_smtpd_soft_error_limit, var_smtpd_hard_error_limit;
 long long var_smtpd_error_sleep_time, var_max_use, var_max_idle, var_default_process_limit;
@@ -110,6 +113,9 @@ static const struct param params[] = {
     INT("smtpd_hard_error_limit", "${stress?1}${stress:20}", &var_smtpd_hard_error_limit, 1, 1000),
     TIME("smtpd_error_sleep_time", "1s", &var_smtpd_error_sleep_time, 's', 0, 600),
     ENUM("smtpd_forbid_bare_newline", "reject", &var_smtpd_forbid_bare_newline, "reject|normalize"),
+    BOOL("smtpd_forbid_unauth_pipelining", "yes", &var_smtpd_forbid_unauth_pipelining),
+    TIME("smtpd_session_time_limit", "3600s", &var_smtpd_session_time_limit, 's', 1, 86400),
+    STR("proxy_interfaces", "", &var_proxy_interfaces),
     BOOL("smtpd_peername_lookup", "yes", &var_smtpd_peername_lookup),
     BOOL("smtpd_helo_required", "no", &var_smtpd_helo_required),
     BOOL("disable_vrfy_command", "no", &var_disable_vrfy_command),

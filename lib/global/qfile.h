@@ -40,6 +40,15 @@
 #define QFILE_RCPT_MAX 100000 /* recipients per message */
 #define QFILE_ATTR_MAX 200    /* attributes per message */
 #define QFILE_CONTENT_MAX 0x7fffffffLL
+/*
+ * QFILE_CONTENT_MAX: the octets a content record can hold (its length is 32
+ * bits).  QFILE_MESSAGE_MAX: the largest message a writer may accept for one
+ * queue file, the content record minus room for what the server puts in
+ * front of the client's message (smtpd's Received: header is at most 2 KiB).
+ * A writer must refuse a larger message before qfile_content_end(), which
+ * treats one as a bug.
+ */
+#define QFILE_MESSAGE_MAX (QFILE_CONTENT_MAX - 65536LL)
 
 #define QFILE_REC_VERSION 'V'
 #define QFILE_REC_TIME 'T'

@@ -5,15 +5,27 @@
  * "parent domain matches subdomains" behaviour of relay_domains
  * (parent_domain_matches_subdomains) is kept: "example.com" in relay_domains
  * also matches "sub.example.com", while mydestination matches exactly.
+ *
+ * Our own addresses are learnt once, in resolve_init(): user@[192.0.2.1]
+ * is ours when 192.0.2.1 is an address we receive mail on, so it must be
+ * delivered here and not relayed (back to ourselves, or refused as a relay).
  */
 #include "sys_defs.h"
+#include <ifaddrs.h>
 #include "resolve.h"
 #include "mail_params.h"
 #include "mymalloc.h"
 #include "strutil.h"
 
+struct own_addr {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char addr[16];
+};
+
 static char **resolve_mydest;
 static char **resolve_relay;
+static struct own_addr *resolve_own;
+static size_t resolve_nown, resolve_own_cap;
 
 static int resolve_check_list(char **list, const char *param, char **error_r)
 {
@@ -29,6 +41,121 @@ static int resolve_check_list(char **list, const char *param, char **error_r)
     return 0;
 }
 
+/* Does inet_protocols let us receive on this address family? */
+static bool own_family_ok(int family)
+{
+    if (family == AF_INET)
+        return strcmp(var_inet_protocols, "ipv6") != 0;
+    if (family == AF_INET6)
+        return strcmp(var_inet_protocols, "ipv4") != 0;
+    return false;
+}
+
+static void own_add(int family, const void *addr)
+{
+    struct own_addr *o;
+
+    if (!own_family_ok(family))
+        return;
+    if (resolve_nown == resolve_own_cap) {
+        resolve_own_cap = resolve_own_cap ? 2 * resolve_own_cap : 8;
+        resolve_own = xreallocarray(resolve_own, resolve_own_cap, sizeof(*resolve_own));
+    }
+    o = resolve_own + resolve_nown++;
+    memset(o, 0, sizeof(*o));
+    o->family = family;
+    memcpy(o->addr, addr, family == AF_INET ? 4 : 16);
+}
+
+static void own_add_sockaddr(const struct sockaddr *sa)
+{
+    if (sa == NULL)
+        return;
+    if (sa->sa_family == AF_INET)
+        own_add(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr);
+    else if (sa->sa_family == AF_INET6)
+        own_add(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+}
+
+/* "all": every address of every interface, as Postfix's inet_addr_local(). */
+static int own_add_interfaces(char **error_r)
+{
+    struct ifaddrs *list, *ifa;
+
+    if (getifaddrs(&list) < 0) {
+        *error_r = xasprintf("inet_interfaces = all: cannot list the interface addresses: %s",
+                             strerror(errno));
+        return -1;
+    }
+    for (ifa = list; ifa != NULL; ifa = ifa->ifa_next)
+        own_add_sockaddr(ifa->ifa_addr);
+    freeifaddrs(list);
+    return 0;
+}
+
+/*
+ * One entry of inet_interfaces or proxy_interfaces: an address, "[IPv6]",
+ * or a host name (resolved now, as Postfix does at start-up).
+ */
+static int own_add_host(const char *param, const char *entry, char **error_r)
+{
+    struct addrinfo hints, *res, *ai;
+    char host[256];
+    size_t len = strlen(entry);
+    int err;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_socktype = SOCK_STREAM;
+    if (len >= 2 && entry[0] == '[' && entry[len - 1] == ']') {
+        hints.ai_flags = AI_NUMERICHOST; /* brackets hold an address, never a name */
+        len -= 2;
+        entry++;
+    }
+    if (len == 0 || len >= sizeof(host)) {
+        *error_r = xasprintf("%s: bad address \"%s\"", param, entry);
+        return -1;
+    }
+    memcpy(host, entry, len);
+    host[len] = 0;
+    if ((err = getaddrinfo(host, NULL, &hints, &res)) != 0) {
+        *error_r =
+            xasprintf("%s: cannot find the address of \"%s\": %s", param, host, gai_strerror(err));
+        return -1;
+    }
+    for (ai = res; ai != NULL; ai = ai->ai_next)
+        own_add_sockaddr(ai->ai_addr);
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int own_add_list(const char *param, const char *value, char **error_r)
+{
+    char **list = str_split_list(value, NULL), **p;
+    int ret = 0;
+
+    for (p = list; ret == 0 && p && *p; p++)
+        ret = own_add_host(param, *p, error_r);
+    str_list_free(list);
+    return ret;
+}
+
+static int resolve_own_init(char **error_r)
+{
+    static const unsigned char loop4[4] = {127, 0, 0, 1};
+
+    resolve_nown = 0;
+    if (str_eq_nocase(var_inet_interfaces, "all")) {
+        if (own_add_interfaces(error_r) < 0)
+            return -1;
+    } else if (str_eq_nocase(var_inet_interfaces, "loopback-only")) {
+        own_add(AF_INET, loop4);
+        own_add(AF_INET6, &in6addr_loopback);
+    } else if (own_add_list("inet_interfaces", var_inet_interfaces, error_r) < 0) {
+        return -1;
+    }
+    return own_add_list("proxy_interfaces", var_proxy_interfaces, error_r);
+}
+
 int resolve_init(char **error_r)
 {
     str_list_free(resolve_mydest);
@@ -38,7 +165,33 @@ int resolve_init(char **error_r)
     if (resolve_check_list(resolve_mydest, "mydestination", error_r) < 0 ||
         resolve_check_list(resolve_relay, "relay_domains", error_r) < 0)
         return -1;
-    return 0;
+    return resolve_own_init(error_r);
+}
+
+bool resolve_own_literal(const char *domain)
+{
+    char text[MAIL_ADDR_DOMAIN_MAX + 1];
+    unsigned char bin[16];
+    size_t len = strlen(domain), i;
+    int family = AF_INET;
+    const char *p;
+
+    if (len < 3 || len >= sizeof(text) || domain[0] != '[' || domain[len - 1] != ']')
+        return false;
+    memcpy(text, domain + 1, len - 2);
+    text[len - 2] = 0;
+    p = text;
+    if (strncasecmp(p, "IPv6:", 5) == 0) {
+        family = AF_INET6;
+        p += 5;
+    }
+    if (inet_pton(family, p, bin) != 1)
+        return false;
+    for (i = 0; i < resolve_nown; i++)
+        if (resolve_own[i].family == family &&
+            memcmp(resolve_own[i].addr, bin, family == AF_INET ? 4 : 16) == 0)
+            return true;
+    return false;
 }
 
 bool resolve_local_domain(const char *domain)
@@ -70,7 +223,8 @@ static bool resolve_relay_domain(const char *domain)
 
 void resolve_addr(const struct mail_addr *a, struct resolve_result *r)
 {
-    if (a->domain[0] == 0 || resolve_local_domain(a->domain)) {
+    if (a->domain[0] == 0 || resolve_local_domain(a->domain) ||
+        (a->literal && resolve_own_literal(a->domain))) {
         r->cls = RESOLVE_LOCAL;
         r->transport = "local";
     } else if (resolve_relay_domain(a->domain)) {

@@ -3,8 +3,11 @@
  * recipient domains (Postfix's trivial-rewrite "resolve"): smtpd uses it to
  * decide what it may accept, qmgr to decide which transport delivers.
  *
- *   local:   the domain is in mydestination (or there is none: <postmaster>);
- *            delivered by the "local" transport to a system account.
+ *   local:   the domain is in mydestination (or there is none: <postmaster>),
+ *            or it is an address literal naming one of our own addresses
+ *            (inet_interfaces, all interface addresses when that is "all",
+ *            and proxy_interfaces), as Postfix does; delivered by the
+ *            "local" transport to a system account.
  *   relay:   the domain is in relay_domains; accepted from anyone and sent on.
  *   default: anything else; accepted only from mynetworks, sent on by "smtp".
  */
@@ -25,8 +28,14 @@ struct resolve_result {
     const char *transport; /* "local" or "smtp" */
 };
 
-/* Parse the domain lists of the loaded configuration; -1 with *error_r. */
+/*
+ * Parse the domain lists of the loaded configuration and learn our own
+ * addresses (getifaddrs() for "all": call it before a chroot, unprivileged
+ * is fine); -1 with *error_r.
+ */
 int resolve_init(char **error_r);
+/* Is this address literal ("[192.0.2.1]", "[IPv6:2001:db8::1]") one of ours? */
+bool resolve_own_literal(const char *domain);
 /* Classify a recipient. */
 void resolve_addr(const struct mail_addr *a, struct resolve_result *r);
 /* Is domain (case-insensitively) one of mydestination? */

@@ -195,3 +195,117 @@ const struct smtp_param *smtp_cmd_param(const struct smtp_cmd *cmd, const char *
             return cmd->params + i;
     return NULL;
 }
+
+/* Replies ------------------------------------------------------------------ */
+
+/* Length of an RFC 3463 enhanced status code of class cls at p, or 0. */
+static size_t reply_enhanced_len(const char *p, size_t len, char cls)
+{
+    size_t i = 2, n;
+    int part;
+
+    if (len < 5 || p[0] != cls || p[1] != '.')
+        return 0;
+    for (part = 0; part < 2; part++) {
+        for (n = 0; i < len && n < 3 && isdigit((unsigned char)p[i]); n++)
+            i++;
+        if (n == 0)
+            return 0;
+        if (part == 0) {
+            if (i >= len || p[i] != '.')
+                return 0;
+            i++;
+        }
+    }
+    return i == len || p[i] == ' ' ? i : 0;
+}
+
+/*
+ * Where the line starting at pos ends: *take_r octets of text go on it and
+ * the next line starts at the return value.  An LF ends a line; otherwise a
+ * line that must be wrapped breaks at its last space (dropped), or at room.
+ */
+static size_t reply_break(const char *t, size_t pos, size_t len, size_t room, size_t *take_r)
+{
+    size_t window = len - pos < room ? len - pos : room, i;
+    const char *lf = memchr(t + pos, '\n', window);
+
+    if (lf != NULL) {
+        *take_r = (size_t)(lf - (t + pos));
+        if (*take_r > 0 && t[pos + *take_r - 1] == '\r')
+            (*take_r)--;
+        return (size_t)(lf - t) + 1;
+    }
+    if (len - pos <= room) {
+        *take_r = len - pos;
+        return len;
+    }
+    for (i = pos + room; i > pos; i--) {
+        if (t[i] == ' ') {
+            *take_r = i - pos;
+            return i + 1;
+        }
+    }
+    *take_r = room;
+    return pos + room;
+}
+
+/* Append text, with what may not appear in a reply line replaced. */
+static int reply_append_text(struct buf *out, const char *t, size_t len)
+{
+    int ret = 0;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t[i];
+
+        ret |= buf_putc(out, (c < 32 && c != '\t') || c == 127 ? '?' : c);
+    }
+    return ret;
+}
+
+int smtp_cmd_format_reply(const char *text, size_t len, struct buf *out)
+{
+    size_t start = out->len, pos, plen, enh, room;
+    char prefix[16], sep;
+    int lines = 0, ret = 0;
+
+    if (len < 3 || text[0] < '2' || text[0] > '5' || !isdigit((unsigned char)text[1]) ||
+        !isdigit((unsigned char)text[2]) || (len > 3 && text[3] != ' ' && text[3] != '-'))
+        return -1;
+    if (len > SMTP_REPLY_TEXT_MAX)
+        len = SMTP_REPLY_TEXT_MAX; /* a sane total: nobody reads kilobytes of reply */
+    sep = len > 3 ? text[3] : ' ';
+    pos = len > 3 ? 4 : 3;
+    memcpy(prefix, text, 3);
+    plen = 4;
+    enh = reply_enhanced_len(text + pos, len - pos, text[0]);
+    if (enh > 0) {
+        /* RFC 2034: every line of a multi-line reply carries the code */
+        memcpy(prefix + 4, text + pos, enh);
+        prefix[4 + enh] = ' ';
+        plen = 5 + enh;
+        pos += enh + (pos + enh < len);
+    }
+    room = SMTP_REPLY_LINE_MAX - 2 - plen;
+    do {
+        size_t take, next = reply_break(text, pos, len, room, &take), n = plen;
+
+        if (lines + 1 == SMTP_REPLY_LINES_MAX)
+            next = len; /* enough: this line is the last */
+        prefix[3] = next >= len ? sep : '-';
+        /* A line without text has no space after its code: "250", "550 5.1.1". */
+        if (take == 0)
+            n = enh > 0 ? plen - 1 : prefix[3] == '-' ? 4 : 3;
+        ret |= buf_append(out, prefix, n);
+        ret |= reply_append_text(out, text + pos, take);
+        ret |= buf_append(out, "\r\n", 2);
+        pos = next;
+        lines++;
+    } while (pos < len);
+    if (ret != 0) {
+        buf_truncate(out, start);
+        return -1;
+    }
+    return lines;
+}

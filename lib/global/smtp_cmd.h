@@ -6,11 +6,15 @@
  * address for MAIL and RCPT, the ESMTP parameters split into keyword and
  * value, or the text argument of the other verbs.  Whether a parameter is
  * supported is the server's policy, not the parser's.
+ *
+ * The other direction lives here too: smtp_cmd_format_reply() turns a reply
+ * of any length into lines that RFC 5321 allows on the wire.
  */
 #ifndef POSTERN_SMTP_CMD_H
 #define POSTERN_SMTP_CMD_H
 
 #include "sys_defs.h"
+#include "buf.h"
 #include "mail_addr.h"
 
 enum smtp_verb {
@@ -61,5 +65,25 @@ int smtp_cmd_parse(const unsigned char *line, size_t len, struct smtp_cmd *cmd,
 
 /* The parameter named key (upper case), or NULL. */
 const struct smtp_param *smtp_cmd_param(const struct smtp_cmd *cmd, const char *key);
+
+#define SMTP_REPLY_LINE_MAX 512  /* octets per reply line with CR LF, RFC 5321 4.5.3.1.5 */
+#define SMTP_REPLY_TEXT_MAX 4096 /* octets of reply text kept; the rest is cut off */
+#define SMTP_REPLY_LINES_MAX 16  /* lines per reply; the rest is cut off */
+/* Room for the wire form of the longest reply smtp_cmd_format_reply() makes. */
+#define SMTP_REPLY_WIRE_MAX (SMTP_REPLY_LINES_MAX * SMTP_REPLY_LINE_MAX)
+
+/*
+ * Append the wire form of one reply, "CODE[ -]text" (the text may start with
+ * an RFC 3463 enhanced status code), to out: CR LF terminated lines of at
+ * most SMTP_REPLY_LINE_MAX octets.  Longer text is wrapped, at a space where
+ * there is one, into a multi-line reply that repeats the code and the
+ * enhanced code on every line; text past SMTP_REPLY_TEXT_MAX octets or
+ * SMTP_REPLY_LINES_MAX lines is dropped; an LF in the text starts a new
+ * line; other control characters become '?'.
+ * "CODE-text" (a line of a reply that the caller continues) keeps its '-'.
+ * Returns the number of lines, or -1 if text does not start with a reply code
+ * (then out is unchanged).
+ */
+int smtp_cmd_format_reply(const char *text, size_t len, struct buf *out);
 
 #endif

@@ -1,7 +1,12 @@
 /*
  * stream.c - buffered, timed descriptor I/O with bounded line reads.
+ *
+ * All waiting happens in stream_wait(), and its bound comes from
+ * stream_wait_ms() alone, so the per-wait timeout and the deadline can never
+ * disagree about how long a read or write may take.
  */
 #include "sys_defs.h"
+#include <sys/ioctl.h>
 #include "stream.h"
 #include "iostuff.h"
 #include "mymalloc.h"
@@ -34,6 +39,27 @@ static ssize_t plain_write_fd(struct stream *s, const void *p, size_t len)
 
 static const struct stream_ops plain_ops = {plain_read, plain_write_fd, NULL};
 
+static int64_t (*stream_clock)(void);
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+        msg_fatal("clock_gettime(CLOCK_MONOTONIC): %m");
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t stream_now_ms(void)
+{
+    return stream_clock ? stream_clock() : monotonic_ms();
+}
+
+void stream_set_clock(int64_t (*now_ms)(void))
+{
+    stream_clock = now_ms;
+}
+
 struct stream *stream_open(int fd, int timeout_ms)
 {
     struct stream *s = xcalloc(1, sizeof(*s));
@@ -65,6 +91,34 @@ void stream_set_ops(struct stream *s, const struct stream_ops *ops, void *ctx)
     s->ops_ctx = ctx;
 }
 
+void stream_set_timeout(struct stream *s, int timeout_ms)
+{
+    s->timeout_ms = timeout_ms;
+}
+
+void stream_set_deadline(struct stream *s, int64_t deadline_ms)
+{
+    s->deadline_ms = deadline_ms;
+}
+
+int stream_wait_ms(const struct stream *s, int64_t waited_ms)
+{
+    int64_t limit = -1;
+
+    if (s->timeout_ms > 0)
+        limit = waited_ms < s->timeout_ms ? s->timeout_ms - waited_ms : 0;
+    if (s->deadline_ms > 0) {
+        int64_t left = s->deadline_ms - stream_now_ms();
+
+        if (left < 0)
+            left = 0;
+        if (limit < 0 || left < limit)
+            limit = left;
+    }
+    /* poll() takes an int; a longer wait is simply recomputed when it ends */
+    return limit > INT_MAX ? INT_MAX : (int)limit;
+}
+
 static int stream_fail(struct stream *s, unsigned flag, int err)
 {
     s->flags |= flag;
@@ -73,16 +127,54 @@ static int stream_fail(struct stream *s, unsigned flag, int err)
     return -1;
 }
 
-/* Wait for the transport's wanted event; -1 on timeout or poll failure. */
+static bool stream_deadline_passed(const struct stream *s)
+{
+    return s->deadline_ms > 0 && stream_now_ms() >= s->deadline_ms;
+}
+
+/* A limit is used up: say which, so the caller can tell the peer why. */
+static int stream_expired(struct stream *s)
+{
+    unsigned flags = STREAM_F_TIMEOUT;
+
+    if (stream_deadline_passed(s))
+        flags |= STREAM_F_DEADLINE;
+    return stream_fail(s, flags, 0);
+}
+
+/*
+ * Wait for the transport's wanted event; -1 on timeout or poll failure.
+ * The bound is recomputed after every interruption, so a timeout or
+ * deadline shortened meanwhile (by a signal handler, say) takes effect then.
+ */
 static int stream_wait(struct stream *s)
 {
-    int n = poll_fd(s->fd, s->want ? s->want : POLLIN, s->timeout_ms > 0 ? s->timeout_ms : -1);
+    int64_t start = stream_now_ms();
 
-    if (n == 0)
-        return stream_fail(s, STREAM_F_TIMEOUT, 0);
-    if (n < 0)
-        return stream_fail(s, STREAM_F_ERROR, errno);
-    return 0;
+    for (;;) {
+        struct pollfd pfd = {.fd = s->fd, .events = s->want ? s->want : POLLIN};
+        int ms = stream_wait_ms(s, stream_now_ms() - start);
+        int n;
+
+        if (ms == 0)
+            return stream_expired(s);
+        n = poll(&pfd, 1, ms);
+        if (n > 0)
+            return 0;
+        if (n < 0 && errno != EINTR)
+            return stream_fail(s, STREAM_F_ERROR, errno);
+        /* EINTR, or the time is up: the next stream_wait_ms() tells which */
+    }
+}
+
+/* Move unconsumed input to the front of rbuf. */
+static void stream_compact(struct stream *s)
+{
+    if (s->rpos > 0) {
+        memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
+        s->rlen -= s->rpos;
+        s->rpos = 0;
+    }
 }
 
 /* Read more bytes into rbuf; 0 on progress, -1 on EOF, timeout or error. */
@@ -90,11 +182,9 @@ static int stream_fill(struct stream *s)
 {
     if (s->flags & (STREAM_F_EOF | STREAM_F_ERROR | STREAM_F_TIMEOUT))
         return -1;
-    if (s->rpos > 0) {
-        memmove(s->rbuf, s->rbuf + s->rpos, s->rlen - s->rpos);
-        s->rlen -= s->rpos;
-        s->rpos = 0;
-    }
+    if (stream_deadline_passed(s))
+        return stream_expired(s);
+    stream_compact(s);
     if (s->rlen == s->rcap)
         msg_panic("stream_fill: read buffer full");
     for (;;) {
@@ -197,6 +287,40 @@ size_t stream_pending(struct stream *s)
     return n;
 }
 
+/* Bytes the kernel holds for us; 0 when it cannot say (not a socket or pipe). */
+static size_t stream_kernel_pending(const struct stream *s)
+{
+    int n = 0;
+
+    if (ioctl(s->fd, FIONREAD, &n) < 0 || n < 0)
+        return 0;
+    return (size_t)n;
+}
+
+bool stream_input_waiting(struct stream *s)
+{
+    return stream_pending(s) > 0 || stream_kernel_pending(s) > 0;
+}
+
+size_t stream_peek(struct stream *s, const unsigned char **p_r)
+{
+    if (!(s->flags & (STREAM_F_EOF | STREAM_F_ERROR)) && stream_kernel_pending(s) > 0) {
+        ssize_t n;
+
+        stream_compact(s);
+        /* The descriptor is non-blocking: this read takes what is there. */
+        n = s->rlen < s->rcap ? s->ops->read(s, s->rbuf + s->rlen, s->rcap - s->rlen) : 0;
+        if (n > 0) {
+            s->rlen += (size_t)n;
+            s->bytes_in += (uint64_t)n;
+        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            (void)stream_fail(s, STREAM_F_ERROR, errno);
+        }
+    }
+    *p_r = s->rbuf + s->rpos;
+    return s->rlen - s->rpos;
+}
+
 int stream_flush(struct stream *s)
 {
     size_t off = 0;
@@ -206,6 +330,10 @@ int stream_flush(struct stream *s)
 
         if (s->flags & (STREAM_F_ERROR | STREAM_F_TIMEOUT))
             return -1;
+        if (stream_deadline_passed(s)) {
+            buf_reset(&s->wbuf);
+            return stream_expired(s);
+        }
         n = s->ops->write(s, s->wbuf.data + off, s->wbuf.len - off);
         if (n > 0) {
             off += (size_t)n;

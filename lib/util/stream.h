@@ -4,7 +4,16 @@
  * A stream reads into its own buffer and hands out lines with a length limit,
  * so a peer can never make us hold more than the limit.  Writes are buffered
  * until stream_flush(), which lets a PIPELINING server send all replies to a
- * burst of commands in one packet.  Every blocking wait has a timeout.
+ * burst of commands in one packet.
+ *
+ * Every blocking wait is bounded twice: by timeout_ms for that one wait, and
+ * by an optional absolute deadline for everything the stream still does (a
+ * whole SMTP session, say).  Both are plain fields read afresh each time a
+ * wait is computed (stream_wait_ms()), so a caller may shorten either at any
+ * moment, e.g. when the server comes under stress: the change applies to the
+ * next wait, and to a wait in progress as soon as a signal interrupts it.
+ * Any further limit belongs in stream_wait_ms(), the one place that takes
+ * the minimum.
  *
  * The descriptor is put in non-blocking mode; the raw read and write calls go
  * through an ops table so that TLS can be slid underneath a session
@@ -16,9 +25,10 @@
 #include "sys_defs.h"
 #include "buf.h"
 
-#define STREAM_F_EOF 0x1     /* peer closed */
-#define STREAM_F_ERROR 0x2   /* I/O error; errno was saved in s->error */
-#define STREAM_F_TIMEOUT 0x4 /* a wait exceeded timeout_ms */
+#define STREAM_F_EOF 0x1      /* peer closed */
+#define STREAM_F_ERROR 0x2    /* I/O error; errno was saved in s->error */
+#define STREAM_F_TIMEOUT 0x4  /* a wait exceeded timeout_ms, or the deadline passed */
+#define STREAM_F_DEADLINE 0x8 /* with STREAM_F_TIMEOUT: it was the deadline */
 
 #define STREAM_TERM_CRLF 1 /* line ended in CR LF */
 #define STREAM_TERM_LF 2   /* line ended in a bare LF */
@@ -38,10 +48,11 @@ struct stream_ops {
 
 struct stream {
     int fd;
-    int timeout_ms; /* per wait; <= 0 means wait forever */
-    unsigned flags; /* STREAM_F_* */
-    int error;      /* errno of the failure that set STREAM_F_ERROR */
-    short want;     /* POLLIN or POLLOUT, for the ops layer */
+    int timeout_ms;      /* per wait; <= 0 means wait forever */
+    int64_t deadline_ms; /* stream_now_ms() after which all I/O fails; 0: none */
+    unsigned flags;      /* STREAM_F_* */
+    int error;           /* errno of the failure that set STREAM_F_ERROR */
+    short want;          /* POLLIN or POLLOUT, for the ops layer */
     unsigned char *rbuf;
     size_t rpos, rlen, rcap;
     struct buf wbuf;
@@ -57,6 +68,26 @@ void stream_close(struct stream *s);
 /* Switch the transport (NULL restores plain read/write). */
 void stream_set_ops(struct stream *s, const struct stream_ops *ops, void *ctx);
 
+/* Milliseconds on the monotonic clock: the time base of deadlines. */
+int64_t stream_now_ms(void);
+/* Use another clock (tests); NULL restores CLOCK_MONOTONIC. */
+void stream_set_clock(int64_t (*now_ms)(void));
+/* Change the per-wait timeout (<= 0: none); applies to the next wait. */
+void stream_set_timeout(struct stream *s, int timeout_ms);
+/*
+ * Fail every read, write and wait once stream_now_ms() reaches deadline_ms
+ * (0: no deadline), with STREAM_F_TIMEOUT | STREAM_F_DEADLINE.  Data already
+ * buffered is still handed out.  To say goodbye after the deadline, clear it
+ * (and the flags) first.
+ */
+void stream_set_deadline(struct stream *s, int64_t deadline_ms);
+/*
+ * How long the next poll() may wait, given waited_ms already spent in this
+ * wait: the smaller of what is left of timeout_ms and of the deadline; -1
+ * for no limit, 0 when a limit is used up.
+ */
+int stream_wait_ms(const struct stream *s, int64_t waited_ms);
+
 /*
  * Read one line into out (replacing its contents, without the terminator).
  * Returns 1 for a complete line, with *term_r set to STREAM_TERM_CRLF or
@@ -69,6 +100,18 @@ int stream_get_line(struct stream *s, struct buf *out, size_t max, int *term_r);
 int stream_read_exact(struct stream *s, void *p, size_t len);
 /* Bytes already received but not yet consumed (for PIPELINING decisions). */
 size_t stream_pending(struct stream *s);
+/*
+ * Has the peer sent anything we have not consumed: in our buffer, in the
+ * layer below, or still in the kernel (FIONREAD; end of file is not input)?
+ * Never waits.  For RFC 2920 synchronization checks.
+ */
+bool stream_input_waiting(struct stream *s);
+/*
+ * The unconsumed input, after one read that does not wait (so what the
+ * kernel holds is included); *p_r points into the stream's buffer until the
+ * next read.  For logging what a client sent too early.
+ */
+size_t stream_peek(struct stream *s, const unsigned char **p_r);
 
 /* Queue output; -1 if the output buffer is full even after a flush. */
 int stream_write(struct stream *s, const void *p, size_t len);

@@ -6,6 +6,10 @@
  * RCPT are rebuilt from the parsed form (the address in external form, the
  * parameters as parsed) and must parse back to the same command, so that
  * nothing the parser accepts changes meaning when smtpd passes it on.
+ *
+ * The same bytes also go through the reply formatter, as the text of a
+ * reply (as a policy server or milter might supply it): every line it makes
+ * must be a legal reply line, whatever the text holds.
  */
 #include "sys_defs.h"
 #include "fuzz.h"
@@ -79,6 +83,54 @@ static void check_rebuild(const struct smtp_cmd *cmd)
     buf_free(&ext);
 }
 
+/* Every line of a formatted reply: <= 512 octets with CR LF, code, '-' but on the last. */
+static void check_reply_wire(const struct buf *wire, int lines, const char *code)
+{
+    const char *p = buf_str(wire), *end = p + wire->len;
+    int n = 0;
+
+    CHECK(lines >= 1);
+    while (p < end) {
+        const char *crlf = memmem(p, (size_t)(end - p), "\r\n", 2);
+        size_t i, len;
+
+        CHECK(crlf != NULL);
+        len = (size_t)(crlf - p);
+        CHECK(len + 2 <= SMTP_REPLY_LINE_MAX && len >= 3);
+        CHECK(code == NULL || memcmp(p, code, 3) == 0);
+        if (crlf + 2 == end)
+            CHECK(len == 3 || p[3] == ' ' || p[3] == '-'); /* "250-x" stays continued */
+        else
+            CHECK(len >= 4 && p[3] == '-');
+        for (i = 0; i < len; i++)
+            CHECK(((unsigned char)p[i] >= 32 || p[i] == '\t') && p[i] != 127);
+        p = crlf + 2;
+        n++;
+    }
+    CHECK(n == lines);
+}
+
+static void check_reply_format(const uint8_t *data, size_t size)
+{
+    struct buf text, wire;
+    int n;
+
+    buf_init(&text, size + 16);
+    buf_init(&wire, SMTP_REPLY_WIRE_MAX);
+    CHECK(buf_puts(&text, "550 5.7.1 ") == 0 && buf_append(&text, data, size) == 0);
+    n = smtp_cmd_format_reply(buf_str(&text), text.len, &wire);
+    check_reply_wire(&wire, n, "550");
+    CHECK(memcmp(wire.data, n > 1 ? "550-5.7.1" : "550 5.7.1", 9) == 0);
+    /* The input itself as a reply: refused unless it starts with a code. */
+    buf_reset(&wire);
+    if ((n = smtp_cmd_format_reply((const char *)data, size, &wire)) >= 0)
+        check_reply_wire(&wire, n, (const char *)data);
+    else
+        CHECK(wire.len == 0);
+    buf_free(&text);
+    buf_free(&wire);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -92,6 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct smtp_cmd cmd;
     const char *reply = NULL;
 
+    check_reply_format(data, size);
     if (smtp_cmd_parse(data, size, &cmd, &reply) != 0) {
         check_reply(reply);
         CHECK(cmd.name != NULL);

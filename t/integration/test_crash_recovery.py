@@ -100,7 +100,10 @@ def test_kill_smtpd_mid_session_keeps_nothing_half_done(instance, user):
     import socket
     s = socket.create_connection((instance.addr, instance.port))
     s.recv(512)
-    s.sendall(b"EHLO client.test\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<%s@test.example>\r\n"
+    # EHLO on its own: RFC 2920 does not let anything follow it in one write.
+    s.sendall(b"EHLO client.test\r\n")
+    wait_until(lambda: b"250 " in s.recv(4096), 10, what="EHLO reply")
+    s.sendall(b"MAIL FROM:<a@client.test>\r\nRCPT TO:<%s@test.example>\r\n"
               b"DATA\r\n" % user.name.encode())
     wait_until(lambda: b"354" in s.recv(4096), 10, what="354")
     s.sendall(b"Subject: half\r\n\r\nhalf a message")

@@ -54,9 +54,12 @@ def test_queue_and_sockets_belong_to_postern(instance, user):
     # A queue file written by smtpd is postern's and private.
     with socket.create_connection((instance.addr, instance.port)) as c:
         c.recv(512)
-        c.sendall(b"HELO c\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<%s@test.example>\r\n"
-                  b"DATA\r\n" % user.name.encode())
-        wait_until(lambda: b"354" in c.recv(4096), 10, what="354")
+        # One command at a time: after HELO (no PIPELINING) RFC 2920 allows no more.
+        for cmd, want in ((b"HELO c", b"250"), (b"MAIL FROM:<a@client.test>", b"250"),
+                          (b"RCPT TO:<%s@test.example>" % user.name.encode(), b"250"),
+                          (b"DATA", b"354")):
+            c.sendall(cmd + b"\r\n")
+            wait_until(lambda: want in c.recv(4096), 10, what=want.decode())
         c.sendall(b"Subject: x\r\n\r\n")
         tmp = wait_until(lambda: [f for f in os.listdir(os.path.join(instance.queue, "incoming"))
                                   if f.startswith(".")], 10, what="a file being written")

@@ -59,11 +59,16 @@ def test_smuggled_message_is_refused_once(instance, user, user2, seq, reason):
                b"\r\n.\r\n")
     with Client(instance, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
-        # Transaction, content, real end and a sentinel command, all in one write.
+        # The transaction pipelined as RFC 2920 allows, then after the 354 the
+        # content, the real end and a sentinel command, all in one write.
+        # (Sending the content before the 354 is refused on its own:
+        # test_smtpd_protocol.py.)
         c.send(b"MAIL FROM:<alice@client.test>\r\n"
                b"RCPT TO:<" + user.name.encode() + b"@test.example>\r\n"
-               b"DATA\r\n" + payload + b"HELP\r\n")
-        replies = c.replies_until(214)
+               b"DATA\r\n")
+        replies = c.replies_until(354)
+        c.send(payload + b"HELP\r\n")
+        replies += c.replies_until(214)
         codes = [r.code for r in replies]
         assert codes == [250, 250, 354, 550, 214], \
             "fake end %r: want MAIL, RCPT, DATA, one 550 and HELP's 214, got %r" % (seq, replies)
@@ -89,6 +94,34 @@ def test_smuggled_message_is_refused_once(instance, user, user2, seq, reason):
                      r"Error: %s received; from=<alice@client\.test> proto=ESMTP "
                      r"helo=<client\.test>" % re.escape(reason), log), \
         "no 'reject: DATA ... 550 5.5.2' line in the log:\n" + log
+
+
+@pytest.mark.parametrize("seq,reason", [(s, r) for _, s, r in LOOKALIKES],
+                         ids=[n for n, _, _ in LOOKALIKES])
+def test_smuggling_at_piece_boundaries_is_refused(instance, user, user2, seq, reason):
+    """Long lines are read in pieces: a fake end right at (or one off) a piece
+    boundary must be caught exactly as on a short line - the boundary never
+    makes a line start, a stuffed dot or an end of data."""
+    victim = user2.name.encode() + b"@test.example"
+    smuggled = (b"MAIL FROM:<evil@client.test>\r\nRCPT TO:<" + victim + b">\r\nDATA\r\n"
+                b"Subject: smuggled\r\n\r\nhidden\r\n")
+    with Client(instance, timeout=5.0) as c:
+        assert c.cmd("EHLO client.test").code == 250
+        for n in (2046, 2047, 2048, 2049, 4095, 4096):
+            c.mail_to("alice@client.test", [user.name + "@test.example"])
+            assert c.cmd("DATA").code == 354
+            c.send(b"Subject: long\r\n\r\n" + b"k" * n + seq + smuggled + b"\r\n.\r\nHELP\r\n")
+            replies = c.replies_until(214)
+            assert [r.code for r in replies] == [550, 214] and \
+                replies[0].line == "550 5.5.2 Error: %s received" % reason, \
+                "fake end %r after %d octets: %r" % (seq, n, replies)
+        assert instance.queue_files() == [], "refused messages left %r" % instance.queue_files()
+        clean_message_in_session(c, instance, user)
+    user.wait_for(1)
+    instance.wait_queue_empty()
+    assert [delivered_body(d) for d in user.contents()] == [b"Subject: clean\n\nall is well\n"]
+    assert user2.messages() == [], "a SMUGGLED message reached the victim"
+    assert "from=<evil@client.test>" not in instance.read_log()
 
 
 @pytest.mark.parametrize("body,reason", [
@@ -145,8 +178,10 @@ def test_normalize_fake_end_does_not_end_the_message(make_instance, user, user2,
         assert c.cmd("EHLO client.test").code == 250
         c.send(b"MAIL FROM:<alice@client.test>\r\n"
                b"RCPT TO:<" + user.name.encode() + b"@test.example>\r\n"
-               b"DATA\r\n" + payload + b"HELP\r\n")
-        replies = c.replies_until(214)
+               b"DATA\r\n")
+        replies = c.replies_until(354)
+        c.send(payload + b"HELP\r\n")
+        replies += c.replies_until(214)
         assert [r.code for r in replies] == [250, 250, 354, 250, 214], \
             "normalize, fake end %r: want exactly one message accepted, got %r" % (seq, replies)
         queued_id(replies[3])
@@ -226,24 +261,29 @@ def test_end_of_data_edge_cases(instance, user):
 
 
 def test_dot_after_a_cut_over_long_line_is_not_the_end(instance, user):
-    """The reader cuts an over-long line at line_length_limit; a "." right
-    after the cut is the rest of that line, not a line of its own, so it
-    must not end the message."""
+    """The reader takes an over-long line in pieces of line_length_limit; a
+    "." right after a piece boundary is the rest of that line, not a line
+    of its own: it must neither end the message nor be taken for a stuffed
+    dot.  Long lines are accepted (as Postfix does) and stored whole."""
     with Client(instance, timeout=5.0) as c:
         assert c.cmd("EHLO client.test").code == 250
-        # The cut falls after 2048 or 2049 bytes, depending on whether the
-        # reader allows for a stuffed dot: put the "." right after either.
-        for n in (2048, 2049):
+        # Put the "." right after the boundary, wherever the reader puts it
+        # (2048, or 2049 if it allows for a stuffed dot), and after two.
+        for n in (2048, 2049, 4096, 4097):
             c.mail_to("alice@client.test", [user.name + "@test.example"])
             assert c.cmd("DATA").code == 354
-            c.send(b"Subject: long\r\n\r\n" + b"k" * n + b".\r\nmore\r\n.\r\nHELP\r\n")
+            c.send(b"Subject: long %d\r\n\r\n" % n + b"k" * n + b".\r\nmore\r\n.\r\nHELP\r\n")
             replies = c.replies_until(214)
-            assert [r.line for r in replies[:1]] == ["500 5.5.2 Error: line too long"] and \
-                [r.code for r in replies] == [500, 214], \
+            assert [r.code for r in replies] == [250, 214], \
                 "the '.' after a line cut at %d bytes ended the data: %r" % (n, replies)
-            assert instance.queue_files() == [], "refused message left %r" % \
-                instance.queue_files()
-        clean_message_in_session(c, instance, user)
-    user.wait_for(1)
+            queued_id(replies[0])
+        # A dot that does start a line after a long one is still unstuffed once.
+        c.mail_to("alice@client.test", [user.name + "@test.example"])
+        queued_id(c.data(b"Subject: long then dot\r\n\r\n" + b"k" * 5000 + b"\r\n..x\r\n.\r\n"))
+    user.wait_for(5)
     instance.wait_queue_empty()
-    assert [delivered_body(d) for d in user.contents()] == [b"Subject: clean\n\nall is well\n"]
+    bodies = sorted(delivered_body(d) for d in user.contents())
+    want = sorted([b"Subject: long %d\n\n" % n + b"k" * n + b".\nmore\n"
+                   for n in (2048, 2049, 4096, 4097)] +
+                  [b"Subject: long then dot\n\n" + b"k" * 5000 + b"\n.x\n"])
+    assert bodies == want, "long lines around a dot not delivered intact"

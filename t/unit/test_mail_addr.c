@@ -54,6 +54,13 @@ static const struct good_case good[] = {
     {"user@example.com SIZE=5", NB_OK, "user", "example.com", 16, false, false},
     {"postmaster", NB_OK | PM_OK, "postmaster", "", 0, false, false},
     {"<user@example.com>", NB_OK, "user", "example.com", 0, false, false},
+    /* One trailing dot (the absolute form of the name) is dropped, as Postfix does. */
+    {"<user@example.com.>", 0, "user", "example.com", 0, false, false},
+    {"<U@Sub.EXAMPLE.com.>", 0, "U", "Sub.EXAMPLE.com", 0, false, false},
+    {"<user@localhost.> SIZE=1", 0, "user", "localhost", 17, false, false},
+    {"user@example.com.", NB_OK, "user", "example.com", 0, false, false},
+    {"user@example.com. SIZE=5", NB_OK, "user", "example.com", 17, false, false},
+    {"<@a.example.:u@c.example.>", 0, "u", "c.example", 0, false, false},
 };
 
 static void test_good_paths(void **state UNUSED)
@@ -113,7 +120,10 @@ static const struct bad_case bad[] = {
     {"<user@example-.com>", 0, 0, "bad domain in address"},
     {"<user@example..com>", 0, 0, "bad domain in address"},
     {"<user@.example.com>", 0, 0, "bad domain in address"},
-    {"<user@example.com.>", 0, 0, "bad domain in address"},
+    {"<user@example.com..>", 0, 0, "bad domain in address"},
+    {"<user@.>", 0, 0, "bad domain in address"},
+    {"<user@[192.0.2.1].>", 0, 0, "bad address syntax"}, /* no dot after a literal */
+    {"user@example.com..", 0, NB_OK, "bad domain in address"},
     {"<user@exa mple.com>", 0, 0, "bad address syntax"},
     {"<user@example.com\r>", 0, 0, "bad address syntax"},
     {"<user@[192.0.2.256]>", 0, 0, "bad domain in address"},

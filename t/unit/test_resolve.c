@@ -3,6 +3,8 @@
  * mydestination matches exactly and case-insensitively, relay_domains also
  * matches subdomains (Postfix's parent_domain_matches_subdomains), the rest
  * goes to the default transport, and lookup tables are refused for now.
+ * Address literals naming our own addresses (inet_interfaces, every
+ * interface address for "all", proxy_interfaces) are local, as in Postfix.
  */
 #include "unit.h"
 #include "mail_addr.h"
@@ -126,12 +128,77 @@ static void test_reinit(void **state UNUSED)
     load_test_config();
 }
 
+static void expect_class(const char *addr, enum resolve_class cls)
+{
+    struct mail_addr a;
+    struct resolve_result r;
+
+    assert_int_equal(mail_addr_from_internal(addr, &a), 0);
+    resolve_addr(&a, &r);
+    if (r.cls != cls)
+        fail_msg("%s: class %d, want %d", addr, r.cls, cls);
+}
+
+static void test_own_literals(void **state UNUSED)
+{
+    char *err = NULL;
+
+    /* Listed addresses, either family, and proxy_interfaces too. */
+    load("myhostname = mail.example.com\n"
+         "inet_interfaces = 192.0.2.10, [2001:db8::10]\n"
+         "proxy_interfaces = 198.51.100.7\n");
+    assert_int_equal(resolve_init(&err), 0);
+    expect_class("u@[192.0.2.10]", RESOLVE_LOCAL);
+    expect_class("u@[IPv6:2001:db8::10]", RESOLVE_LOCAL);
+    expect_class("u@[ipv6:2001:DB8:0::10]", RESOLVE_LOCAL); /* the address, not the text */
+    expect_class("u@[198.51.100.7]", RESOLVE_LOCAL);
+    expect_class("u@[192.0.2.1]", RESOLVE_DEFAULT);
+    expect_class("u@[127.0.0.1]", RESOLVE_DEFAULT); /* not listed: not ours */
+    expect_class("u@[IPv6:2001:db8::11]", RESOLVE_DEFAULT);
+    expect_class("u@192.0.2.10", RESOLVE_DEFAULT); /* a (strange) name, not a literal */
+    assert_true(resolve_own_literal("[192.0.2.10]"));
+    assert_false(resolve_own_literal("192.0.2.10"));
+    assert_false(resolve_own_literal("[192.0.2.10"));
+    assert_false(resolve_own_literal("[IPv6:192.0.2.10]"));
+    assert_false(resolve_own_literal("[]"));
+
+    /* inet_protocols = ipv4: IPv6 addresses are not ours to receive on. */
+    load("myhostname = mail.example.com\n"
+         "inet_interfaces = 192.0.2.10, [2001:db8::10]\n"
+         "inet_protocols = ipv4\n");
+    assert_int_equal(resolve_init(&err), 0);
+    expect_class("u@[192.0.2.10]", RESOLVE_LOCAL);
+    expect_class("u@[IPv6:2001:db8::10]", RESOLVE_DEFAULT);
+
+    /* "all": every interface address; lo always has 127.0.0.1. */
+    load("myhostname = mail.example.com\ninet_interfaces = all\n");
+    assert_int_equal(resolve_init(&err), 0);
+    expect_class("u@[127.0.0.1]", RESOLVE_LOCAL);
+    expect_class("u@[192.0.2.1]", RESOLVE_DEFAULT); /* TEST-NET-1: nobody's */
+
+    load("myhostname = mail.example.com\ninet_interfaces = loopback-only\n");
+    assert_int_equal(resolve_init(&err), 0);
+    expect_class("u@[127.0.0.1]", RESOLVE_LOCAL);
+    expect_class("u@[IPv6:::1]", RESOLVE_LOCAL);
+    expect_class("u@[127.0.0.2]", RESOLVE_DEFAULT);
+
+    /* Brackets hold an address, never a name to look up. */
+    load("myhostname = mail.example.com\nproxy_interfaces = [not-an-address]\n");
+    assert_int_equal(resolve_init(&err), -1);
+    assert_non_null(strstr(err, "proxy_interfaces"));
+    assert_non_null(strstr(err, "not-an-address"));
+    free(err);
+
+    load_test_config();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classes),
         cmocka_unit_test(test_local_domain),
         cmocka_unit_test(test_reinit),
+        cmocka_unit_test(test_own_literals),
     };
 
     unit_init("test_resolve");

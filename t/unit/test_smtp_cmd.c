@@ -2,9 +2,11 @@
  * test_smtp_cmd.c - the SMTP command line parser: every verb in any case,
  * arguments where they are allowed and refused where they are not, MAIL and
  * RCPT with their paths and ESMTP parameters, and the exact reply for each
- * kind of bad line (the server sends it as is).
+ * kind of bad line (the server sends it as is).  Then the other direction:
+ * replies of any length and content become lines RFC 5321 allows.
  */
 #include "unit.h"
+#include "buf.h"
 #include "smtp_cmd.h"
 
 struct cmd_case {
@@ -307,12 +309,213 @@ static void test_nul_in_line(void **state UNUSED)
     assert_int_equal(cmd.verb, SMTP_VERB_QUIT);
 }
 
+/* Replies ----------------------------------------------------------------- */
+
+struct reply_case {
+    const char *in;
+    const char *wire;
+    int lines;
+};
+
+static const struct reply_case reply_cases[] = {
+    {"250 2.0.0 Ok", "250 2.0.0 Ok\r\n", 1},
+    {"220 mx.example ESMTP Postern", "220 mx.example ESMTP Postern\r\n", 1},
+    {"250-PIPELINING", "250-PIPELINING\r\n", 1}, /* the caller continues the reply */
+    {"250", "250\r\n", 1},
+    {"250-", "250-\r\n", 1},
+    {"550 5.1.1", "550 5.1.1\r\n", 1},
+    {"550 5.1.1 ", "550 5.1.1\r\n", 1},
+    {"221 2.0.0 Bye", "221 2.0.0 Bye\r\n", 1},
+    /* not an enhanced code: a different class, too many digits, no space after */
+    {"550 4.1.1 x", "550 4.1.1 x\r\n", 1},
+    {"550 5.1234.1 x", "550 5.1234.1 x\r\n", 1},
+    /* LF starts a new line (CR LF too); the code is repeated */
+    {"550 5.7.1 one\ntwo", "550-5.7.1 one\r\n550 5.7.1 two\r\n", 2},
+    {"550 5.7.1 one\r\ntwo\n", "550-5.7.1 one\r\n550 5.7.1 two\r\n", 2},
+    {"554 one\n\nthree", "554-one\r\n554-\r\n554 three\r\n", 3},
+    {"550 5.7.1 a\n\nb", "550-5.7.1 a\r\n550-5.7.1\r\n550 5.7.1 b\r\n", 3},
+    /* nothing that could end a line or confuse a terminal survives */
+    {"550 5.7.1 a\rb\x01"
+     "c\x7f"
+     "d\te",
+     "550 5.7.1 a?b?c?d\te\r\n", 1},
+};
+
+static const char *escape_wire(const char *in, char *out, size_t len)
+{
+    return unit_escape(in, out, len);
+}
+
+static void test_reply_table(void **state UNUSED)
+{
+    struct unit_rows rows = {.len = 0};
+    size_t i;
+
+    for (i = 0; i < COUNTOF(reply_cases); i++) {
+        const struct reply_case *c = reply_cases + i;
+        struct buf out;
+        char e1[256], e2[256], e3[256];
+        int n;
+
+        buf_init(&out, SMTP_REPLY_WIRE_MAX);
+        n = smtp_cmd_format_reply(c->in, strlen(c->in), &out);
+        if (n != c->lines || strcmp(buf_str(&out), c->wire) != 0)
+            unit_row_fail(&rows, "\"%s\": %d lines \"%s\", want %d \"%s\"",
+                          escape_wire(c->in, e1, sizeof(e1)), n,
+                          escape_wire(buf_str(&out), e2, sizeof(e2)), c->lines,
+                          escape_wire(c->wire, e3, sizeof(e3)));
+        buf_free(&out);
+    }
+    unit_rows_check(&rows);
+}
+
+static void test_reply_not_a_reply(void **state UNUSED)
+{
+    static const char *const bad[] = {"", "25", "Ok", "150 x", "650 x", "2x0 x", "250x"};
+    struct buf out;
+    size_t i;
+
+    buf_init(&out, SMTP_REPLY_WIRE_MAX);
+    assert_int_equal(buf_puts(&out, "kept"), 0);
+    for (i = 0; i < COUNTOF(bad); i++) {
+        assert_int_equal(smtp_cmd_format_reply(bad[i], strlen(bad[i]), &out), -1);
+        assert_string_equal(buf_str(&out), "kept");
+    }
+    buf_free(&out);
+}
+
+/*
+ * Every line of a formatted reply is legal: at most 512 octets with CR LF,
+ * the same code (and enhanced code, if prefix has one) on each, '-' on all
+ * but the last.  Appends the text the lines carry to text, joined by sep
+ * (0: nothing between them).
+ */
+static void check_reply_lines(const struct buf *wire, const char *prefix, int lines,
+                              struct buf *text, char sep)
+{
+    const char *p = buf_str(wire), *end = p + wire->len;
+    size_t plen = strlen(prefix);
+    int n = 0;
+
+    while (p < end) {
+        const char *crlf = strstr(p, "\r\n");
+        size_t len;
+
+        assert_non_null(crlf);
+        len = (size_t)(crlf - p);
+        assert_true(len + 2 <= SMTP_REPLY_LINE_MAX);
+        assert_true(memchr(p, '\n', len) == NULL && memchr(p, '\r', len) == NULL);
+        assert_memory_equal(p, prefix, 3);
+        n++;
+        assert_int_equal(p[3], crlf + 2 == end ? ' ' : '-');
+        assert_true(len >= plen);
+        assert_memory_equal(p + 4, prefix + 4, plen - 4);
+        if (text->len > 0 && sep != 0)
+            assert_int_equal(buf_putc(text, sep), 0);
+        assert_int_equal(buf_append(text, p + plen, len - plen), 0);
+        p = crlf + 2;
+    }
+    assert_int_equal(n, lines);
+}
+
+static void test_reply_wrapping(void **state UNUSED)
+{
+    char in[2048];
+    struct buf out, text;
+    size_t i;
+    int n;
+
+    /* A line of exactly 512 octets with CR LF stays one line; one more wraps. */
+    buf_init(&out, SMTP_REPLY_WIRE_MAX);
+    buf_init(&text, SMTP_REPLY_WIRE_MAX);
+    memcpy(in, "550 5.7.1 ", 10);
+    memset(in + 10, 'x', 500);
+    in[510] = 0;
+    assert_int_equal(smtp_cmd_format_reply(in, 510, &out), 1);
+    assert_int_equal(out.len, 512);
+    buf_reset(&out);
+    in[510] = 'y';
+    in[511] = 0;
+    n = smtp_cmd_format_reply(in, 511, &out);
+    assert_int_equal(n, 2);
+    check_reply_lines(&out, "550 5.7.1 ", 2, &text, 0);
+    assert_int_equal(text.len, 501); /* no space to break at: cut, nothing lost */
+    assert_true(strstr(buf_str(&out), "\r\n550 5.7.1 y\r\n") != NULL);
+
+    /* Words are not split: the break is at the last space that fits. */
+    buf_reset(&out);
+    buf_reset(&text);
+    memcpy(in, "554 5.7.1 ", 10);
+    for (i = 10; i < 1500; i++)
+        in[i] = i % 10 == 9 ? ' ' : (char)('a' + i % 10);
+    in[1500] = 0;
+    n = smtp_cmd_format_reply(in, 1500, &out);
+    assert_int_equal(n, 3);
+    check_reply_lines(&out, "554 5.7.1 ", 3, &text, ' ');
+    assert_string_equal(buf_str(&text), in + 10);
+
+    /* Without an enhanced code only the code is repeated. */
+    buf_reset(&out);
+    buf_reset(&text);
+    memcpy(in, "220 ", 4);
+    memset(in + 4, 'b', 1200);
+    in[1204] = 0;
+    n = smtp_cmd_format_reply(in, 1204, &out);
+    assert_int_equal(n, 3);
+    check_reply_lines(&out, "220 ", 3, &text, 0);
+    assert_int_equal(text.len, 1200);
+
+    /* A continued line ("250-...") keeps '-' on its last line too. */
+    buf_reset(&out);
+    memcpy(in, "250-", 4);
+    memset(in + 4, 'c', 700);
+    assert_int_equal(smtp_cmd_format_reply(in, 704, &out), 2);
+    assert_int_equal(out.len, 4 + 506 + 2 + 4 + 194 + 2);
+    assert_memory_equal(buf_str(&out), "250-", 4);
+    assert_memory_equal(buf_str(&out) + 512, "250-", 4);
+    buf_free(&out);
+    buf_free(&text);
+}
+
+static void test_reply_total_cap(void **state UNUSED)
+{
+    size_t len = 100000;
+    char *in = malloc(len + 1);
+    struct buf out, text;
+    int n;
+
+    assert_non_null(in);
+    memcpy(in, "550 5.7.1 ", 10);
+    memset(in + 10, 'z', len - 10);
+    in[len] = 0;
+    buf_init(&out, SMTP_REPLY_WIRE_MAX);
+    buf_init(&text, SMTP_REPLY_WIRE_MAX);
+    n = smtp_cmd_format_reply(in, len, &out);
+    assert_true(n > 1 && n < 20);
+    check_reply_lines(&out, "550 5.7.1 ", n, &text, 0);
+    assert_int_equal(text.len, SMTP_REPLY_TEXT_MAX - 10); /* cut, not refused */
+    assert_true(out.len <= SMTP_REPLY_WIRE_MAX);
+
+    /* Many short lines: cut at SMTP_REPLY_LINES_MAX, the last one still final. */
+    buf_reset(&out);
+    buf_reset(&text);
+    memcpy(in, "451 4.3.0 ", 10);
+    memset(in + 10, '\n', 1000);
+    assert_int_equal(smtp_cmd_format_reply(in, 1010, &out), SMTP_REPLY_LINES_MAX);
+    check_reply_lines(&out, "451 4.3.0", SMTP_REPLY_LINES_MAX, &text, 0);
+    free(in);
+    buf_free(&out);
+    buf_free(&text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),     cmocka_unit_test(test_names),
-        cmocka_unit_test(test_params),    cmocka_unit_test(test_param_limits),
-        cmocka_unit_test(test_arg_limit), cmocka_unit_test(test_nul_in_line),
+        cmocka_unit_test(test_table),          cmocka_unit_test(test_names),
+        cmocka_unit_test(test_params),         cmocka_unit_test(test_param_limits),
+        cmocka_unit_test(test_arg_limit),      cmocka_unit_test(test_nul_in_line),
+        cmocka_unit_test(test_reply_table),    cmocka_unit_test(test_reply_not_a_reply),
+        cmocka_unit_test(test_reply_wrapping), cmocka_unit_test(test_reply_total_cap),
     };
 
     unit_init("test_smtp_cmd");

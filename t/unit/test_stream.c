@@ -5,6 +5,11 @@
  * Besides fixed expectations, every input is also read through a transport
  * that hands over one (or two, or three) bytes per read: how TCP happens to
  * segment the data must never change which lines the reader returns.
+ *
+ * Time limits: how long a wait may take is computed against a fake clock
+ * (hermetic), and real waits on a socketpair check that the per-wait
+ * timeout and the deadline each end a wait, and that a limit shortened
+ * while a wait is in progress ends it.
  */
 #include "unit.h"
 #include "buf.h"
@@ -465,6 +470,197 @@ static void test_transport_errors(void **state UNUSED)
     buf_free(&out);
 }
 
+/* Time limits -------------------------------------------------------------- */
+
+static int64_t fake_now;
+
+static int64_t fake_clock(void)
+{
+    return fake_now;
+}
+
+static void test_wait_ms(void **state UNUSED)
+{
+    struct pair p;
+
+    stream_set_clock(fake_clock);
+    fake_now = 1000000;
+    pair_open(&p, 5000);
+    assert_int_equal(stream_now_ms(), 1000000);
+    assert_int_equal(stream_wait_ms(p.s, 0), 5000);
+    assert_int_equal(stream_wait_ms(p.s, 1200), 3800); /* what is left of this wait */
+    assert_int_equal(stream_wait_ms(p.s, 5000), 0);
+    assert_int_equal(stream_wait_ms(p.s, 9000), 0);
+    /* The deadline wins when it is nearer, and only then. */
+    stream_set_deadline(p.s, fake_now + 1000);
+    assert_int_equal(stream_wait_ms(p.s, 0), 1000);
+    assert_int_equal(stream_wait_ms(p.s, 4500), 500);
+    stream_set_deadline(p.s, fake_now + 9000);
+    assert_int_equal(stream_wait_ms(p.s, 0), 5000);
+    fake_now += 8000; /* time passes: the deadline comes nearer */
+    assert_int_equal(stream_wait_ms(p.s, 0), 1000);
+    fake_now += 1000;
+    assert_int_equal(stream_wait_ms(p.s, 0), 0);
+    fake_now += 1000;
+    assert_int_equal(stream_wait_ms(p.s, 0), 0); /* passed, not negative */
+    /* Either limit alone; none at all means "forever". */
+    stream_set_timeout(p.s, 0);
+    stream_set_deadline(p.s, fake_now + 7);
+    assert_int_equal(stream_wait_ms(p.s, 123456), 7);
+    stream_set_deadline(p.s, 0);
+    assert_int_equal(stream_wait_ms(p.s, 0), -1);
+    /* A limit shortened at any time counts from then on. */
+    stream_set_timeout(p.s, 60000);
+    assert_int_equal(stream_wait_ms(p.s, 1000), 59000);
+    stream_set_timeout(p.s, 2000);
+    assert_int_equal(stream_wait_ms(p.s, 1000), 1000);
+    /* Far-off limits are capped for poll(), never wrapped around. */
+    stream_set_timeout(p.s, 0);
+    stream_set_deadline(p.s, fake_now + 10LL * INT_MAX);
+    assert_int_equal(stream_wait_ms(p.s, 0), INT_MAX);
+    pair_close(&p);
+    stream_set_clock(NULL);
+}
+
+static int64_t elapsed_since(int64_t t0)
+{
+    return stream_now_ms() - t0;
+}
+
+static void test_deadline_passed(void **state UNUSED)
+{
+    struct pair p;
+    struct buf out;
+    int64_t t0;
+
+    pair_open(&p, 30000);
+    buf_init(&out, 100);
+    peer_send(&p, "one\r\ntwo\r\n", 10, false);
+    expect_line(p.s, &out, 100, 1, STREAM_TERM_CRLF, "one");
+    peer_send(&p, "three\r\n", 7, false);
+    /* Past the deadline: what is buffered is handed out, nothing more is read. */
+    stream_set_deadline(p.s, stream_now_ms() - 1);
+    t0 = stream_now_ms();
+    expect_line(p.s, &out, 100, 1, STREAM_TERM_CRLF, "two");
+    expect_line(p.s, &out, 100, -1, 0, NULL);
+    assert_true(elapsed_since(t0) < 5000);
+    assert_int_equal(p.s->flags & (STREAM_F_TIMEOUT | STREAM_F_DEADLINE),
+                     STREAM_F_TIMEOUT | STREAM_F_DEADLINE);
+    assert_string_equal(stream_strerror(p.s), "timeout");
+    /* Writes too: a session past its deadline gets no more of our time. */
+    p.s->flags = 0;
+    assert_int_equal(stream_puts(p.s, "421 bye\r\n"), 0);
+    assert_int_equal(stream_flush(p.s), -1);
+    assert_true(p.s->flags & STREAM_F_DEADLINE);
+    /* Cleared, the stream works again (smtpd's goodbye). */
+    p.s->flags = 0;
+    stream_set_deadline(p.s, 0);
+    assert_int_equal(stream_puts(p.s, "421 bye\r\n"), 0);
+    assert_int_equal(stream_flush(p.s), 0);
+    expect_line(p.s, &out, 100, 1, STREAM_TERM_CRLF, "three");
+    buf_free(&out);
+    pair_close(&p);
+}
+
+static void test_deadline_ends_wait(void **state UNUSED)
+{
+    struct pair p;
+    struct buf out;
+    int64_t t0;
+
+    /* A long per-wait timeout, a near deadline: the deadline ends the wait. */
+    pair_open(&p, 30000);
+    buf_init(&out, 100);
+    t0 = stream_now_ms();
+    stream_set_deadline(p.s, t0 + 200);
+    expect_line(p.s, &out, 100, -1, 0, NULL);
+    assert_true(elapsed_since(t0) >= 150 && elapsed_since(t0) < 10000);
+    assert_true(p.s->flags & STREAM_F_DEADLINE);
+    pair_close(&p);
+
+    /* A short timeout, a far deadline: a plain timeout, not the deadline. */
+    pair_open(&p, 100);
+    stream_set_deadline(p.s, stream_now_ms() + 60000);
+    expect_line(p.s, &out, 100, -1, 0, NULL);
+    assert_true(p.s->flags & STREAM_F_TIMEOUT);
+    assert_false(p.s->flags & STREAM_F_DEADLINE);
+    pair_close(&p);
+
+    /* Data that keeps coming does not stretch the deadline. */
+    pair_open(&p, 30000);
+    stream_set_deadline(p.s, stream_now_ms() - 1);
+    peer_send(&p, "x\r\n", 3, false);
+    expect_line(p.s, &out, 100, -1, 0, NULL);
+    assert_true(p.s->flags & STREAM_F_DEADLINE);
+    pair_close(&p);
+    buf_free(&out);
+}
+
+static struct stream *alarm_stream;
+
+static void alarm_shortens(int sig UNUSED)
+{
+    /* Under stress, say: no more waiting for this client. */
+    stream_set_deadline(alarm_stream, stream_now_ms());
+}
+
+static void test_shortened_during_wait(void **state UNUSED)
+{
+    struct sigaction sa, old;
+    struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 200000}};
+    struct pair p;
+    struct buf out;
+    int64_t t0;
+
+    pair_open(&p, 60000);
+    buf_init(&out, 100);
+    alarm_stream = p.s;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = alarm_shortens; /* no SA_RESTART: poll() returns EINTR */
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    t0 = stream_now_ms();
+    assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+    expect_line(p.s, &out, 100, -1, 0, NULL);
+    assert_true(elapsed_since(t0) < 30000);
+    assert_true(p.s->flags & STREAM_F_DEADLINE);
+    assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+    buf_free(&out);
+    pair_close(&p);
+}
+
+static void test_input_waiting_and_peek(void **state UNUSED)
+{
+    const unsigned char *data;
+    struct pair p;
+    struct buf out;
+    size_t n;
+
+    pair_open(&p, 2000);
+    buf_init(&out, 100);
+    assert_false(stream_input_waiting(p.s));
+    assert_int_equal(stream_peek(p.s, &data), 0);
+    /* Still in the kernel, then in our buffer: both are input waiting. */
+    peer_send(&p, "EHLO x\r\nMAIL", 12, false);
+    assert_true(stream_input_waiting(p.s));
+    n = stream_peek(p.s, &data);
+    assert_int_equal(n, 12);
+    assert_memory_equal(data, "EHLO x\r\nMAIL", 12);
+    assert_int_equal(stream_peek(p.s, &data), 12); /* peeking consumes nothing */
+    expect_line(p.s, &out, 100, 1, STREAM_TERM_CRLF, "EHLO x");
+    assert_true(stream_input_waiting(p.s));
+    assert_int_equal(stream_peek(p.s, &data), 4);
+    assert_memory_equal(data, "MAIL", 4);
+    pair_close(&p);
+
+    /* End of file is not input. */
+    pair_open(&p, 2000);
+    peer_send(&p, "", 0, true);
+    assert_false(stream_input_waiting(p.s));
+    assert_int_equal(stream_peek(p.s, &data), 0);
+    pair_close(&p);
+    buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +678,11 @@ int main(void)
         cmocka_unit_test(test_flush_timeout),
         cmocka_unit_test(test_write_to_closed_peer),
         cmocka_unit_test(test_transport_errors),
+        cmocka_unit_test(test_wait_ms),
+        cmocka_unit_test(test_deadline_passed),
+        cmocka_unit_test(test_deadline_ends_wait),
+        cmocka_unit_test(test_shortened_during_wait),
+        cmocka_unit_test(test_input_waiting_and_peek),
     };
 
     unit_init("test_stream");
