@@ -327,10 +327,14 @@ static void smtpd_dispatch(struct smtpd_state *st)
 }
 
 /* One turn of the session: send what is due, read a command, act on it. */
+static int smtpd_stress_timeout_ms;
+static long long smtpd_stress_hard_error_limit;
+
 static void smtpd_turn(struct smtpd_state *st)
 {
     int r;
 
+    server_watchdog_pat();
     if (stream_pending(st->client) == 0 && stream_flush(st->client) < 0) {
         st->lost = st->lost_writing = true;
         return;
@@ -341,7 +345,9 @@ static void smtpd_turn(struct smtpd_state *st)
     }
     if (r > 0)
         smtpd_dispatch(st);
-    if (!st->quit && !st->lost && st->errors >= var_smtpd_hard_error_limit) {
+    if (!st->quit && !st->lost &&
+        st->errors >=
+            (server_stressed() ? smtpd_stress_hard_error_limit : var_smtpd_hard_error_limit)) {
         msg_info("too many errors after %s from %s", st->last_cmd, smtpd_client(st));
         smtpd_reply_session(st, "421 4.7.0 %s Error: too many errors", var_myhostname);
         st->quit = true;
@@ -354,6 +360,7 @@ static void smtpd_session_init(struct smtpd_state *st, struct stream *client)
     st->client = client;
     st->last_cmd = "CONNECT";
     stream_set_timeout(client, (int)(var_smtpd_timeout * 1000));
+    stream_set_stress(client, server_stress_flag(), smtpd_stress_timeout_ms);
     stream_set_deadline(client, stream_now_ms() + var_smtpd_session_time_limit * 1000);
     buf_init(&st->line, (size_t)var_line_length_limit + 2);
     server_peer(client->fd, st->addr, sizeof(st->addr), &st->port);
@@ -394,9 +401,26 @@ static void smtpd_pre_jail(void)
         msg_fatal("%s", err);
 }
 
+/*
+ * What smtpd_timeout and smtpd_hard_error_limit become if master says we
+ * are under stress while we run (server.h): the same expansion with
+ * stress=yes, so an administrator's ${stress?...} settings apply too.
+ */
+static void smtpd_stress_init(void)
+{
+    long long v;
+
+    smtpd_stress_timeout_ms = mail_param_stress_value("smtpd_timeout", &v) == 0
+                                  ? (int)(v * 1000)
+                                  : (int)(var_smtpd_timeout * 1000);
+    smtpd_stress_hard_error_limit =
+        mail_param_stress_value("smtpd_hard_error_limit", &v) == 0 ? v : var_smtpd_hard_error_limit;
+}
+
 static void smtpd_post_init(void)
 {
     smtpd_data_init();
+    smtpd_stress_init();
 }
 
 int main(int argc, char **argv)

@@ -16,10 +16,25 @@ void smtpd_banner(struct smtpd_state *st)
     smtpd_reply(st, "220 %s", var_smtpd_banner);
 }
 
+/*
+ * Keep the HELO/EHLO argument, which goes into the Received: header and the
+ * logs, with every byte that is not printable ASCII replaced by '?', as
+ * Postfix does: a bare CR or other control byte must never reach a header.
+ */
+static void smtpd_set_helo(struct smtpd_state *st, const char *arg)
+{
+    char *p;
+
+    str_copy(st->helo, arg, sizeof(st->helo));
+    for (p = st->helo; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            *p = '?';
+}
+
 static void cmd_helo(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
     smtpd_reset(st);
-    str_copy(st->helo, cmd->arg, sizeof(st->helo));
+    smtpd_set_helo(st, cmd->arg);
     st->esmtp = false;
     smtpd_reply(st, "250 %s", var_myhostname);
 }
@@ -27,7 +42,7 @@ static void cmd_helo(struct smtpd_state *st, struct smtp_cmd *cmd)
 static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
     smtpd_reset(st);
-    str_copy(st->helo, cmd->arg, sizeof(st->helo));
+    smtpd_set_helo(st, cmd->arg);
     st->esmtp = true;
     smtpd_reply(st, "250-%s", var_myhostname);
     smtpd_reply(st, "250-PIPELINING");

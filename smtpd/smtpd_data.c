@@ -32,6 +32,7 @@
 #include "queue.h"
 #include "msg.h"
 #include "strutil.h"
+#include "crash_point.h"
 
 static int smtpd_incoming_fd = -1;
 
@@ -224,6 +225,9 @@ static void data_commit(struct smtpd_state *st, struct data_state *d)
         return;
     }
     smtpd_reply(st, "250 2.0.0 Ok: queued as %s", d->w.id);
+    /* The client hears first; a lost notification costs qmgr's next scan. */
+    if (stream_flush(st->client) == 0)
+        CRASH_POINT(SMTPD_REPLIED);
     qmgr_notify_queued(d->w.id);
 }
 

@@ -101,12 +101,21 @@ void stream_set_deadline(struct stream *s, int64_t deadline_ms)
     s->deadline_ms = deadline_ms;
 }
 
+void stream_set_stress(struct stream *s, const volatile sig_atomic_t *flag, int timeout_ms)
+{
+    s->stress_flag = flag;
+    s->stress_timeout_ms = timeout_ms;
+}
+
 int stream_wait_ms(const struct stream *s, int64_t waited_ms)
 {
-    int64_t limit = -1;
+    int64_t limit = -1, timeout = s->timeout_ms;
 
-    if (s->timeout_ms > 0)
-        limit = waited_ms < s->timeout_ms ? s->timeout_ms - waited_ms : 0;
+    if (s->stress_flag && *s->stress_flag && s->stress_timeout_ms > 0 &&
+        (timeout <= 0 || s->stress_timeout_ms < timeout))
+        timeout = s->stress_timeout_ms;
+    if (timeout > 0)
+        limit = waited_ms < timeout ? timeout - waited_ms : 0;
     if (s->deadline_ms > 0) {
         int64_t left = s->deadline_ms - stream_now_ms();
 

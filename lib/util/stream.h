@@ -50,9 +50,12 @@ struct stream {
     int fd;
     int timeout_ms;      /* per wait; <= 0 means wait forever */
     int64_t deadline_ms; /* stream_now_ms() after which all I/O fails; 0: none */
-    unsigned flags;      /* STREAM_F_* */
-    int error;           /* errno of the failure that set STREAM_F_ERROR */
-    short want;          /* POLLIN or POLLOUT, for the ops layer */
+    /* While *stress_flag is set, no wait is longer than stress_timeout_ms. */
+    const volatile sig_atomic_t *stress_flag;
+    int stress_timeout_ms;
+    unsigned flags; /* STREAM_F_* */
+    int error;      /* errno of the failure that set STREAM_F_ERROR */
+    short want;     /* POLLIN or POLLOUT, for the ops layer */
     unsigned char *rbuf;
     size_t rpos, rlen, rcap;
     struct buf wbuf;
@@ -81,6 +84,12 @@ void stream_set_timeout(struct stream *s, int timeout_ms);
  * (and the flags) first.
  */
 void stream_set_deadline(struct stream *s, int64_t deadline_ms);
+/*
+ * Cap every wait at timeout_ms while *flag is set (a signal handler sets it
+ * when the server comes under stress; the wait in progress is cut short as
+ * the signal interrupts it).  NULL flag: no such cap.
+ */
+void stream_set_stress(struct stream *s, const volatile sig_atomic_t *flag, int timeout_ms);
 /*
  * How long the next poll() may wait, given waited_ms already spent in this
  * wait: the smaller of what is left of timeout_ms and of the deadline; -1

@@ -42,6 +42,10 @@ def test_quoted_addresses_in_received_and_log(make_instance, user):
     assert b"\tfor <" + rcpt.encode() + b">; " in received, \
         "the Received header's for <> is not in external form: %r" % received
     assert delivered_body(data) == b"Subject: quoted\n\nhello\n"
+    # local's own headers use the same form.
+    assert data.startswith(b'Return-Path: <"john doe"@client.test>\n'
+                           b'Delivered-To: "%s+john doe"@test.example\n' % user.name.encode()), \
+        data[:200]
     log = inst.read_log()
     assert ('NOQUEUE: reject: RCPT from client.test[127.0.0.1]: 550 5.1.1 '
             '<nosuchuser@test.example>: Recipient address rejected: User unknown in local '
@@ -79,3 +83,18 @@ def test_size_limit_below_the_queue_file_limit_is_kept(make_instance):
         assert "250-SIZE 123456" in c.ehlo().lines
         assert c.cmd("MAIL FROM:<alice@client.test> SIZE=123457").code == 552
         assert c.cmd("MAIL FROM:<alice@client.test> SIZE=123456").code == 250
+
+
+def test_helo_name_control_bytes_never_reach_a_header(instance, user):
+    """The HELO argument goes into Received: and the log; a control byte in
+    it (a bare CR, a tab, DEL) or a non-ASCII byte becomes '?', as Postfix's
+    printable() makes it."""
+    with Client(instance) as c:
+        r = c.cmd(b"EHLO evil\x01host\x7fname\xc3\xa9")
+        assert r.code == 250
+        c.mail_to("a@client.test", [user.name + "@test.example"])
+        qid = queued_id(c.data(b"Subject: helo\r\n\r\nhi\r\n.\r\n"))
+    user.wait_for(1)
+    data = user.contents()[0]
+    assert b"Received: from evil?host?name?? (" in data, data[:300]
+    assert qid in instance.read_log()

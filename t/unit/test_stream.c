@@ -628,6 +628,43 @@ static void test_shortened_during_wait(void **state UNUSED)
     pair_close(&p);
 }
 
+static volatile sig_atomic_t stress_flag;
+
+static void alarm_stress(int sig UNUSED)
+{
+    stress_flag = 1;
+}
+
+/* A stress flag caps every wait, including one in progress when it is set. */
+static void test_stress_cap(void **state UNUSED)
+{
+    struct sigaction sa, old;
+    struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 200000}};
+    struct pair p;
+    struct buf out;
+    int64_t t0;
+
+    pair_open(&p, 60000);
+    buf_init(&out, 100);
+    stream_set_stress(p.s, &stress_flag, 300);
+    assert_int_equal(stream_wait_ms(p.s, 0), 60000); /* not under stress yet */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = alarm_stress;
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    t0 = stream_now_ms();
+    assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+    expect_line(p.s, &out, 100, -1, 0, NULL);
+    /* 200 ms until the flag, at most 300 ms more: far from 60 s. */
+    assert_true(elapsed_since(t0) < 5000);
+    assert_true(p.s->flags & STREAM_F_TIMEOUT);
+    assert_false(p.s->flags & STREAM_F_DEADLINE);
+    assert_int_equal(stream_wait_ms(p.s, 100), 200);
+    assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+    stress_flag = 0;
+    buf_free(&out);
+    pair_close(&p);
+}
+
 static void test_input_waiting_and_peek(void **state UNUSED)
 {
     const unsigned char *data;
@@ -682,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_deadline_passed),
         cmocka_unit_test(test_deadline_ends_wait),
         cmocka_unit_test(test_shortened_during_wait),
+        cmocka_unit_test(test_stress_cap),
         cmocka_unit_test(test_input_waiting_and_peek),
     };
 
