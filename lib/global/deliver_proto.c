@@ -19,8 +19,10 @@ static const struct attr_spec request_spec[] = {
     {"queue_id", ATTR_TYPE_STR, ATTR_REQUIRED, offsetof(struct deliver_request, queue_id), 32,
      NULL},
     {"flags", ATTR_TYPE_INT, ATTR_REQUIRED, offsetof(struct deliver_request, flags), 0, NULL},
-    {"arrival_sec", ATTR_TYPE_INT, 0, offsetof(struct deliver_request, arrival_sec), 0, NULL},
-    {"arrival_usec", ATTR_TYPE_INT, 0, offsetof(struct deliver_request, arrival_usec), 0, NULL},
+    {"arrival_sec", ATTR_TYPE_INT, ATTR_REQUIRED, offsetof(struct deliver_request, arrival_sec), 0,
+     NULL},
+    {"arrival_usec", ATTR_TYPE_INT, ATTR_REQUIRED, offsetof(struct deliver_request, arrival_usec),
+     0, NULL},
     {"rcpt", ATTR_TYPE_DATA, ATTR_REQUIRED | ATTR_REPEAT, 0, 2 * MAIL_ADDR_TEXT_MAX, request_rcpt},
     {NULL, 0, 0, 0, 0, NULL},
 };

@@ -4,7 +4,7 @@
  * socket.  The agent sends a hello ("deliver", version 1), then serves
  * requests one at a time on the same connection:
  *
- *   request:  queue_name, queue_id, flags, [arrival_sec, arrival_usec],
+ *   request:  queue_name, queue_id, flags, arrival_sec, arrival_usec,
  *             rcpt* (offset, address)
  *   reply:    result* (offset, status, dsn, reason), last
  *

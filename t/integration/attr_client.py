@@ -73,10 +73,11 @@ def hello(protocol, version):
     return frame(attr_str("protocol", protocol), attr_int("version", version))
 
 
-def deliver_request(queue_name, queue_id, rcpts, flags=0):
+def deliver_request(queue_name, queue_id, rcpts, flags=0, arrival=(1700000000, 0)):
     """A delivery request (lib/global/deliver_proto.h); rcpts: [(offset, address)]."""
     attrs = [attr_str("queue_name", queue_name), attr_str("queue_id", queue_id),
-             attr_int("flags", flags)]
+             attr_int("flags", flags), attr_int("arrival_sec", arrival[0]),
+             attr_int("arrival_usec", arrival[1])]
     for offset, address in rcpts:
         attrs.append(attr_data("rcpt", attr_int("offset", offset) + attr_str("address", address)))
     return frame(*attrs)

@@ -173,7 +173,7 @@ static void test_request_refused(void **state UNUSED)
     memset(long_addr, 'a', sizeof(long_addr) - 1);
     long_addr[sizeof(long_addr) - 1] = 0;
     buf_init(&b, 1 << 16);
-    for (i = 0; i < 11; i++) {
+    for (i = 0; i < 12; i++) {
         const char *want = NULL;
 
         buf_reset(&b);
@@ -182,6 +182,10 @@ static void test_request_refused(void **state UNUSED)
         attr_put_str(&b, "queue_id", i == 1 ? "0123456789012345678901234567890123" : "ABCDEF1");
         if (i != 2)
             attr_put_int(&b, "flags", 0);
+        if (i != 11) {
+            attr_put_int(&b, "arrival_sec", 1700000000);
+            attr_put_int(&b, "arrival_usec", 0);
+        }
         switch (i) {
         case 0: /* no queue_name */
         case 2: /* no flags */
@@ -225,6 +229,10 @@ static void test_request_refused(void **state UNUSED)
             want = "duplicate attribute";
             put_rcpt(&b, 10, "a@b.example", false);
             attr_put_int(&b, "flags", 1);
+            break;
+        case 11:
+            want = "missing attribute"; /* no arrival time */
+            put_rcpt(&b, 10, "a@b.example", false);
             break;
         }
         why = NULL;
