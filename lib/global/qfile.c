@@ -555,6 +555,33 @@ static int qfile_commit_name(struct qfile_writer *w, const char *path)
     return 0;
 }
 
+/* The writer is done with the file (which keeps its name). */
+static void qfile_done(struct qfile_writer *w)
+{
+    close_quietly(w->fd);
+    w->fd = -1;
+    buf_free(&w->out);
+}
+
+/*
+ * The name may not be durable, or the file cannot be marked ready: the
+ * client must keep the message.  The file is not ready, so no running qmgr
+ * has taken it, and removing the name cannot lose or duplicate anything.
+ */
+static int qfile_take_back(struct qfile_writer *w, const char *path, int err)
+{
+    if (unlink(path) < 0 && errno == ENOENT) {
+        /* Only a qmgr that was just starting takes unready files; it has
+         * this one, so it will be delivered: say so, not 4xx. */
+        msg_warn("%s: commit: %s; the queue manager has taken the message", w->id, strerror(err));
+        qfile_done(w);
+        return 0;
+    }
+    qfile_done(w);
+    errno = err;
+    return -1;
+}
+
 int qfile_commit(struct qfile_writer *w, int dirfd)
 {
     char path[64];
@@ -567,37 +594,14 @@ int qfile_commit(struct qfile_writer *w, int dirfd)
         errno = err;
         return -1;
     }
-    if (fsync(dirfd) < 0) {
-        /*
-         * The name may not be durable, so the client must keep the message.
-         * The file is not ready, so no running qmgr has taken it: removing
-         * the name now cannot lose or duplicate anything.
-         */
-        err = errno;
-        if (unlink(path) < 0 && errno == ENOENT) {
-            /* Only a qmgr that was just starting takes unready files; it
-             * has this one, so it will be delivered: say so, not 4xx. */
-            msg_warn("%s: fsync %s: %s; the queue manager has taken the message", w->id,
-                     QUEUE_INCOMING, strerror(err));
-            close_quietly(w->fd);
-            w->fd = -1;
-            buf_free(&w->out);
-            return 0;
-        }
-        close_quietly(w->fd);
-        w->fd = -1;
-        buf_free(&w->out);
-        errno = err;
-        return -1;
-    }
+    if (fsync(dirfd) < 0)
+        return qfile_take_back(w, path, errno);
     CRASH_POINT(SMTPD_DIR_SYNCED);
-    /* The decision to accept.  It need not be durable itself (queue.h). */
+    /* The decision to accept; it need not be durable itself (queue.h). */
     if (fchmod(w->fd, QUEUE_MODE_READY) < 0)
-        msg_warn("%s: mark queue file ready: %m; qmgr takes it when notified", w->id);
+        return qfile_take_back(w, path, errno);
     CRASH_POINT(SMTPD_READY);
-    close_quietly(w->fd);
-    w->fd = -1;
-    buf_free(&w->out);
+    qfile_done(w);
     return 0;
 }
 

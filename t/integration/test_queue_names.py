@@ -124,3 +124,31 @@ def test_shared_spare_file_is_not_reused(make_instance, user):
     assert tags(user) == ["s0", "s1", "s2", "s3"]
     assert "spare queue file is shared" in inst.read_log()
     inst.check_queue_invariants()
+
+
+def test_unready_file_is_left_to_its_writer(make_instance, user):
+    """smtpd renames a message into incoming/ before the directory fsync and
+    marks it ready only after: if the fsync fails it removes the name again
+    and answers 4xx.  So a running qmgr must never take a file that is not
+    ready (its safety scan runs every 5 s); a starting one takes it, since
+    after a crash the mark may not have reached the disk."""
+    import pwd
+    import time
+    from attr_client import queue_file
+    inst = make_instance()
+    data, _ = queue_file("a@client.test", [user.name + "@test.example"],
+                         b"Subject: unready\nX-Tag: unready\n\nbody\n",
+                         arrival=(int(time.time()), 0))
+    path = os.path.join(inst.queue, "incoming", "ABCDE%X" % os.getpid())
+    with open(path, "wb") as f:
+        f.write(data)
+    pw = pwd.getpwnam("postern")
+    os.chown(path, pw.pw_uid, pw.pw_gid)
+    os.chmod(path, 0o600)
+    time.sleep(7)
+    assert user.messages() == [], "a running qmgr took a file that was not ready"
+    assert os.path.exists(path)
+    inst.postern("reload")  # a new qmgr starts
+    user.wait_for(1)
+    inst.wait_queue_empty()
+    assert "taking a queue file that was never marked accepted" in inst.read_log()
