@@ -187,7 +187,7 @@ int queue_recycle(const char *queue, const char *id)
  * may race for the same name; rename() lets exactly one of them win.
  */
 static char **queue_spare_names;
-static size_t queue_spare_next, queue_spare_total;
+static size_t queue_spare_next, queue_spare_total, queue_spare_start;
 static time_t queue_spare_empty_since;
 
 static void queue_spare_refill(void)
@@ -208,6 +208,8 @@ static void queue_spare_refill(void)
     (void)closedir(d);
     if (queue_spare_total == 0)
         queue_spare_empty_since = time(NULL);
+    else
+        queue_spare_start = (size_t)getpid() % queue_spare_total;
 }
 
 int queue_spare_take(const char *path)
@@ -216,7 +218,11 @@ int queue_spare_take(const char *path)
 
     for (int pass = 0; pass < 2; pass++) {
         while (queue_spare_next < queue_spare_total) {
-            queue_path(from, sizeof(from), QUEUE_SPARE, queue_spare_names[queue_spare_next++]);
+            /* Each process walks its list from its own starting point, so
+             * that many writers do not all race for the same first names. */
+            size_t i = (queue_spare_next++ + queue_spare_start) % queue_spare_total;
+
+            queue_path(from, sizeof(from), QUEUE_SPARE, queue_spare_names[i]);
             if (rename(from, path) == 0) {
                 if (queue_spare_counted > 0)
                     queue_spare_counted--;

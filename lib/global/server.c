@@ -48,13 +48,33 @@ static void server_on_stress(int sig UNUSED)
     server_stress = 1;
 }
 
-/* A second alarm 5 s after the first kills us, should msg_fatal() hang. */
+/*
+ * The watchdog, as Postfix's: the alarm rings WATCHDOG_STEPS times per
+ * daemon_timeout, and patting only clears a counter, so that patting costs
+ * no system call.  The process is stuck when the alarm rang WATCHDOG_STEPS
+ * times in a row without a pat in between.  A last alarm a few seconds
+ * after the fatal error kills us, should msg_fatal() itself hang.
+ */
+#define SERVER_WATCHDOG_STEPS 3
 #define SERVER_WATCHDOG_GRACE_S 5
+
+static volatile sig_atomic_t server_watchdog_trips;
+
+static unsigned server_watchdog_step(void)
+{
+    long long step = var_daemon_timeout / SERVER_WATCHDOG_STEPS;
+
+    return step > 0 ? (unsigned)step : 1;
+}
 
 static void server_watchdog_fired(int sig UNUSED)
 {
     struct sigaction sa;
 
+    if (++server_watchdog_trips < SERVER_WATCHDOG_STEPS) {
+        alarm(server_watchdog_step());
+        return;
+    }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_DFL;
     (void)sigaction(SIGALRM, &sa, NULL);
@@ -64,7 +84,7 @@ static void server_watchdog_fired(int sig UNUSED)
 
 void server_watchdog_pat(void)
 {
-    alarm((unsigned)var_daemon_timeout);
+    server_watchdog_trips = 0;
 }
 
 static void server_watchdog_init(void)
@@ -73,8 +93,10 @@ static void server_watchdog_init(void)
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = server_watchdog_fired;
+    sa.sa_flags = SA_RESTART; /* a ring that is not the last must disturb nothing */
     (void)sigaction(SIGALRM, &sa, NULL);
     server_watchdog_pat();
+    alarm(server_watchdog_step());
 }
 
 static void server_report(int avail)
