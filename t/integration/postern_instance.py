@@ -15,6 +15,7 @@ import fcntl
 import glob
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -80,6 +81,15 @@ class MailUser:
         """Paths of delivered messages (new/ and cur/)."""
         return sorted(glob.glob(os.path.join(self.maildir, "new", "*")) +
                       glob.glob(os.path.join(self.maildir, "cur", "*")))
+
+    def tags(self):
+        """The X-Tag header of every delivered message, as tests mark them."""
+        out = []
+        for data in self.contents():
+            m = re.search(rb"\nX-Tag: (\S+)\n", data)
+            assert m, "a delivered message has no X-Tag: %r" % data[:300]
+            out.append(m.group(1).decode())
+        return out
 
     def contents(self):
         out = []
@@ -160,6 +170,19 @@ class Instance:
                 f.write('    local-data: "%s"\n' % line)
             for line in ptr:
                 f.write('    local-data-ptr: "%s"\n' % line)
+
+    def with_fake_agent(self):
+        """Run the daemons from a directory of links to the build's programs
+        plus fake_agent (t/integration/fake_agent.py), so that master.cf can
+        name it as a command.  Call before start()."""
+        bindir = os.path.join(self.dir, "bin")
+        os.makedirs(bindir)
+        for name in os.listdir(BIN_DIR):
+            os.symlink(os.path.join(BIN_DIR, name), os.path.join(bindir, name))
+        os.symlink(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_agent.py"),
+                   os.path.join(bindir, "fake_agent"))
+        self.params["daemon_directory"] = bindir
+        self.write_main_cf(self.params)
 
     # running ------------------------------------------------------------------
 

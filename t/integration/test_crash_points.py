@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from postern_instance import BIN_DIR, wait_until
+from postern_instance import wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEADER = os.path.join(HERE, "..", "..", "lib", "global", "crash_point.h")
@@ -52,13 +52,7 @@ def make(make_instance, point):
         "minimal_backoff_time": "1s",
         "maximal_backoff_time": "1s",
     })
-    bindir = os.path.join(inst.dir, "bin")
-    os.makedirs(bindir)
-    for name in os.listdir(BIN_DIR):
-        os.symlink(os.path.join(BIN_DIR, name), os.path.join(bindir, name))
-    os.symlink(os.path.join(HERE, "fake_agent.py"), os.path.join(bindir, "fake_agent"))
-    inst.params["daemon_directory"] = bindir
-    inst.write_main_cf(inst.params)
+    inst.with_fake_agent()
     inst.master_cf.append("smtp unix - - n - - fake_agent sink")
     inst.write_master_cf(inst.master_cf)
     crash_dir = os.path.join(inst.dir, "crash")
@@ -94,15 +88,6 @@ def send(inst, i, rcpts):
             pass
         time.sleep(0.2)  # the client keeps the message and tries again
     raise AssertionError("message %d never accepted" % i)
-
-
-def tags_in(user):
-    out = []
-    for data in user.contents():
-        m = re.search(rb"\nX-Tag: (\S+)\n", data)
-        assert m, "a delivered message has no X-Tag"
-        out.append(m.group(1).decode())
-    return out
 
 
 def settled(inst):
@@ -141,7 +126,7 @@ def test_crash_point(make_instance, user, user2, point):
     assert "crash point %s: dying as if killed" % point in log
     assert "killed by signal 9" in log
 
-    delivered = {user.name: tags_in(user), user2.name: tags_in(user2)}
+    delivered = {user.name: user.tags(), user2.name: user2.tags()}
     with open(inst.sink_log) as f:
         sunk = [tuple(line.split()) for line in f]
     acked = {qid for _, _, _, qid in sent}

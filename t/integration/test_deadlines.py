@@ -13,9 +13,7 @@ import fcntl
 import os
 import smtplib
 
-from postern_instance import BIN_DIR, wait_until
-
-HERE = os.path.dirname(os.path.abspath(__file__))
+from postern_instance import wait_until
 
 
 def send(inst, user, tag="x"):
@@ -27,13 +25,7 @@ def send(inst, user, tag="x"):
 def with_fake_agent(make_instance, mode, qmgr_opts):
     """An instance whose local transport is the fake agent in this mode."""
     inst = make_instance(start=False)
-    bindir = os.path.join(inst.dir, "bin")
-    os.makedirs(bindir)
-    for name in os.listdir(BIN_DIR):
-        os.symlink(os.path.join(BIN_DIR, name), os.path.join(bindir, name))
-    os.symlink(os.path.join(HERE, "fake_agent.py"), os.path.join(bindir, "fake_agent"))
-    inst.params["daemon_directory"] = bindir
-    inst.write_main_cf(inst.params)
+    inst.with_fake_agent()
     inst.master_cf = [
         inst.master_cf[0],
         "qmgr unix n - n 300 1 qmgr " + qmgr_opts,

@@ -604,30 +604,6 @@ static void alarm_shortens(int sig UNUSED)
     stream_set_deadline(alarm_stream, stream_now_ms());
 }
 
-static void test_shortened_during_wait(void **state UNUSED)
-{
-    struct sigaction sa, old;
-    struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 200000}};
-    struct pair p;
-    struct buf out;
-    int64_t t0;
-
-    pair_open(&p, 60000);
-    buf_init(&out, 100);
-    alarm_stream = p.s;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = alarm_shortens; /* no SA_RESTART: poll() returns EINTR */
-    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
-    t0 = stream_now_ms();
-    assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
-    expect_line(p.s, &out, 100, -1, 0, NULL);
-    assert_true(elapsed_since(t0) < 30000);
-    assert_true(p.s->flags & STREAM_F_DEADLINE);
-    assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
-    buf_free(&out);
-    pair_close(&p);
-}
-
 static volatile sig_atomic_t stress_flag;
 
 static void alarm_stress(int sig UNUSED)
@@ -635,33 +611,55 @@ static void alarm_stress(int sig UNUSED)
     stress_flag = 1;
 }
 
-/* A stress flag caps every wait, including one in progress when it is set. */
-static void test_stress_cap(void **state UNUSED)
+/*
+ * Wait for a line that never comes while handler runs from a SIGALRM
+ * 200 ms in (without SA_RESTART, so poll() returns EINTR); returns how
+ * long the wait took.
+ */
+static int64_t wait_interrupted(struct stream *s, void (*handler)(int))
 {
     struct sigaction sa, old;
     struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 200000}};
-    struct pair p;
     struct buf out;
     int64_t t0;
 
-    pair_open(&p, 60000);
     buf_init(&out, 100);
-    stream_set_stress(p.s, &stress_flag, 300);
-    assert_int_equal(stream_wait_ms(p.s, 0), 60000); /* not under stress yet */
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = alarm_stress;
+    sa.sa_handler = handler;
     assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
     t0 = stream_now_ms();
     assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
-    expect_line(p.s, &out, 100, -1, 0, NULL);
+    expect_line(s, &out, 100, -1, 0, NULL);
+    assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+    buf_free(&out);
+    return elapsed_since(t0);
+}
+
+static void test_shortened_during_wait(void **state UNUSED)
+{
+    struct pair p;
+
+    pair_open(&p, 60000);
+    alarm_stream = p.s;
+    assert_true(wait_interrupted(p.s, alarm_shortens) < 30000);
+    assert_true(p.s->flags & STREAM_F_DEADLINE);
+    pair_close(&p);
+}
+
+/* A stress flag caps every wait, including one in progress when it is set. */
+static void test_stress_cap(void **state UNUSED)
+{
+    struct pair p;
+
+    pair_open(&p, 60000);
+    stream_set_stress(p.s, &stress_flag, 300);
+    assert_int_equal(stream_wait_ms(p.s, 0), 60000); /* not under stress yet */
     /* 200 ms until the flag, at most 300 ms more: far from 60 s. */
-    assert_true(elapsed_since(t0) < 5000);
+    assert_true(wait_interrupted(p.s, alarm_stress) < 5000);
     assert_true(p.s->flags & STREAM_F_TIMEOUT);
     assert_false(p.s->flags & STREAM_F_DEADLINE);
     assert_int_equal(stream_wait_ms(p.s, 100), 200);
-    assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
     stress_flag = 0;
-    buf_free(&out);
     pair_close(&p);
 }
 
