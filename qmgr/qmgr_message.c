@@ -111,7 +111,7 @@ static int unlink_name(const char *queue, const char *id)
  */
 static unsigned message_names(const char *queue, const char *id, const struct stat *st)
 {
-    unsigned names = name_bit(queue);
+    unsigned opened = name_bit(queue), names = opened;
     nlink_t found = 1;
     size_t i;
 
@@ -121,7 +121,7 @@ static unsigned message_names(const char *queue, const char *id, const struct st
         char path[64];
         struct stat other;
 
-        if (qmgr_names[i].bit == names)
+        if (qmgr_names[i].bit == opened)
             continue;
         queue_path(path, sizeof(path), qmgr_names[i].dir, id);
         if (lstat(path, &other) == 0 && other.st_ino == st->st_ino && other.st_dev == st->st_dev) {
