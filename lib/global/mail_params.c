@@ -33,7 +33,7 @@ long long var_maximal_backoff_time, var_maximal_queue_lifetime;
 long long var_default_destination_concurrency_limit, var_qmgr_message_active_limit;
 long long var_smtp_tcp_port, var_daemon_timeout;
 long long var_deliver_lock_attempts, var_deliver_lock_delay;
-char *var_stress;
+char *var_stress, *var_default_database_type;
 bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
@@ -137,6 +137,7 @@ static const struct param params[] = {
     TIME("deliver_lock_delay", "1s", &var_deliver_lock_delay, 's', 1, 3600),
     /* Set by master (-o stress=yes) when a service is at its process limit. */
     STR("stress", "", &var_stress),
+    ENUM("default_database_type", "hash", &var_default_database_type, "hash|btree"),
 };
 
 static struct conf main_cf;               /* raw entries from main.cf and overrides */

@@ -76,6 +76,7 @@ extern long long var_daemon_timeout;
 extern long long var_deliver_lock_attempts;
 extern long long var_deliver_lock_delay;
 extern char *var_stress;
+extern char *var_default_database_type;
 
 /* The mail_owner account, resolved at load time. */
 extern uid_t var_owner_uid;

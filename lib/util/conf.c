@@ -106,25 +106,22 @@ int conf_parse_entry(const unsigned char *line, size_t len, struct buf *name, st
     return 0;
 }
 
-int conf_slurp(const char *path, unsigned char **text_r, size_t *len_r, const char **error_r)
+int conf_slurp_fd(int fd, size_t max, unsigned char **text_r, size_t *len_r, const char **error_r)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     unsigned char *text;
     ssize_t n;
 
-    if (fd < 0) {
+    if (fstat(fd, &st) < 0) {
         *error_r = strerror(errno);
         return -1;
     }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st.st_mode)) {
         *error_r = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
-        close_quietly(fd);
         return -1;
     }
-    if (st.st_size > CONF_FILE_MAX) {
+    if ((unsigned long long)st.st_size > max) {
         *error_r = "file too large";
-        close_quietly(fd);
         return -1;
     }
     text = xmalloc((size_t)st.st_size + 1);
@@ -132,14 +129,26 @@ int conf_slurp(const char *path, unsigned char **text_r, size_t *len_r, const ch
     if (n < 0) {
         *error_r = strerror(errno);
         free(text);
-        close_quietly(fd);
         return -1;
     }
-    close_quietly(fd);
     text[n] = 0;
     *text_r = text;
     *len_r = (size_t)n;
     return 0;
+}
+
+int conf_slurp(const char *path, unsigned char **text_r, size_t *len_r, const char **error_r)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int ret;
+
+    if (fd < 0) {
+        *error_r = strerror(errno);
+        return -1;
+    }
+    ret = conf_slurp_fd(fd, CONF_FILE_MAX, text_r, len_r, error_r);
+    close_quietly(fd);
+    return ret;
 }
 
 struct conf_read_ctx {

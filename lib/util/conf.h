@@ -49,6 +49,8 @@ int conf_parse_entry(const unsigned char *line, size_t len, struct buf *name, st
 
 /* Read a whole file (at most CONF_FILE_MAX bytes) into a malloc'ed buffer. */
 int conf_slurp(const char *path, unsigned char **text_r, size_t *len_r, const char **error_r);
+/* The same from an open regular file, at most max bytes (NUL-terminated copy). */
+int conf_slurp_fd(int fd, size_t max, unsigned char **text_r, size_t *len_r, const char **error_r);
 
 /* Read a main.cf-style file into c; *error_r is malloc'ed "FILE, line N: why". */
 int conf_read_file(struct conf *c, const char *path, char **error_r);

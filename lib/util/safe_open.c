@@ -8,6 +8,7 @@
 #include "sys_defs.h"
 #include "safe_open.h"
 #include "iostuff.h"
+#include "mymalloc.h"
 
 #define SAFE_OPEN_LINKS_MAX 8 /* symlinks followed along one path */
 
@@ -138,4 +139,29 @@ int safe_open_append(const char *path, mode_t mode, const char **error_r)
     if (set_nonblock(fd, false) < 0)
         return safe_fail(fd, strerror(errno), error_r);
     return fd;
+}
+
+int safe_open_dir(const char *dir, const char **error_r)
+{
+    char base[NAME_MAX + 1], *path;
+    int links = 0, dirfd;
+
+    if (dir[0] != '/') {
+        errno = EINVAL;
+        *error_r = "not an absolute path";
+        return -1;
+    }
+    /* Walk to dir itself: every name of "dir/x" but the last. */
+    path = xasprintf("%s/x", dir);
+    if ((dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        free(path);
+        return safe_fail(-1, "cannot open /", error_r);
+    }
+    dirfd = safe_walk(dirfd, path, &links, base, sizeof(base), error_r);
+    free(path);
+    if (dirfd < 0)
+        return -1;
+    if (!safe_dir_ok(dirfd))
+        return safe_fail(dirfd, "the directory is not root's alone", error_r);
+    return dirfd;
 }

@@ -24,4 +24,11 @@
  */
 int safe_open_append(const char *path, mode_t mode, const char **error_r);
 
+/*
+ * Check that a directory is as safe as safe_open_append() wants the log's
+ * directory to be (for root writing files into it: postern-map building a
+ * table); an O_PATH descriptor of it, or -1 with *error_r.
+ */
+int safe_open_dir(const char *dir, const char **error_r);
+
 #endif

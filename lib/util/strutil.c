@@ -40,6 +40,27 @@ bool str_prefix_nocase(const char *s, const char *prefix)
     return true;
 }
 
+/*
+ * The length of the word at s: up to a separator, but a {...} group (braces
+ * may nest) is part of the word whatever it holds, as in Postfix 3.0's lists,
+ * so that "inline:{a=1, b=2}" or "static:{two words}" stays one element.
+ */
+static size_t str_token_len(const char *s, const char *sep)
+{
+    size_t i = 0;
+    int level = 0;
+
+    for (; s[i]; i++) {
+        if (s[i] == '{')
+            level++;
+        else if (s[i] == '}' && level > 0)
+            level--;
+        else if (level == 0 && strchr(sep, s[i]) != NULL)
+            break;
+    }
+    return i;
+}
+
 char **str_split_list(const char *s, size_t *n_r)
 {
     static const char sep[] = ", \t\r\n";
@@ -52,7 +73,7 @@ char **str_split_list(const char *s, size_t *n_r)
         s += strspn(s, sep);
         if (*s == 0)
             break;
-        len = strcspn(s, sep);
+        len = str_token_len(s, sep);
         if (n + 1 >= cap) {
             cap = cap ? cap * 2 : 8;
             list = xreallocarray(list, cap, sizeof(*list));

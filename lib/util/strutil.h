@@ -19,7 +19,8 @@ bool str_prefix_nocase(const char *s, const char *prefix);
 
 /*
  * Split a Postfix list ("a, b c,d") into a NULL-terminated array of
- * malloc'ed words; commas and white space separate.  Free with str_list_free.
+ * malloc'ed words; commas and white space separate, except inside a {...}
+ * group ("inline:{a=1, b=2}" is one word).  Free with str_list_free.
  */
 char **str_split_list(const char *s, size_t *n_r);
 void str_list_free(char **list);

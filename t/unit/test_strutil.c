@@ -21,6 +21,12 @@ static void test_split_list(void **state UNUSED)
         {"  $myhostname, localhost.$mydomain,localhost  ",
          {"$myhostname", "localhost.$mydomain", "localhost"}},
         {"127.0.0.0/8 [::1]/128", {"127.0.0.0/8", "[::1]/128"}},
+        /* {...} groups stay whole, as in Postfix 3.0's lists */
+        {"inline:{a=1, b=2}, hash:/x", {"inline:{a=1, b=2}", "hash:/x"}},
+        {"static:{two words} x", {"static:{two words}", "x"}},
+        {"inline:{ {k = v, w}, c=d }", {"inline:{ {k = v, w}, c=d }"}},
+        {"a} b", {"a}", "b"}},
+        {"unclosed:{a, b", {"unclosed:{a, b"}},
     };
     size_t i, j, n;
 
