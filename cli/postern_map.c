@@ -199,8 +199,9 @@ int main(int argc, char **argv)
     msg_syslog(false);
     msg_stderr(true, false);
     msg_fatal_status(EX_SOFTWARE);
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
-        usage(0);
+    for (c = 1; c < argc; c++)
+        if (strcmp(argv[c], "--help") == 0)
+            usage(0);
     while ((c = getopt(argc, argv, "ac:q:")) != -1) {
         switch (c) {
         case 'a':

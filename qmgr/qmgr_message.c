@@ -375,6 +375,8 @@ int qmgr_message_load(const char *queue, const char *id, int flags)
             memset(&a, 0, sizeof(a)); /* qfile_read validated it already */
         resolve_addr(&a, &res);
         m->rcpts[i].transport = qmgr_transport_get(res.transport);
+        if (res.tempfail && m->rcpts[i].state == QR_WAITING)
+            qmgr_rcpt_defer(m, m->rcpts + i, "none", "4.3.0", "address resolver failure");
         if (m->rcpts[i].state == QR_WAITING)
             need |= rcpt_queue(m->rcpts + i);
     }

@@ -41,6 +41,8 @@ bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char
     struct local_user u;
 
     resolve_addr(rcpt, &r);
+    if (r.tempfail) /* a domain table could not answer: the client tries again */
+        return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
     switch (r.cls) {
     case RESOLVE_LOCAL:
         switch (local_user_lookup(rcpt->local, &u)) {

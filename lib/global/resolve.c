@@ -1,8 +1,9 @@
 /*
  * resolve.c - recipient classification (see resolve.h).
  *
- * Domain lists are matched case-insensitively and exactly; Postfix's
- * "parent domain matches subdomains" behaviour of relay_domains
+ * Domain lists are Postfix's (domain_list.h: names, .subdomains, !names,
+ * /files and type:tables), matched case-insensitively; Postfix's "parent
+ * domain matches subdomains" behaviour of relay_domains
  * (parent_domain_matches_subdomains) is kept: "example.com" in relay_domains
  * also matches "sub.example.com", while mydestination matches exactly.
  *
@@ -13,7 +14,9 @@
 #include "sys_defs.h"
 #include <ifaddrs.h>
 #include "resolve.h"
+#include "domain_list.h"
 #include "mail_params.h"
+#include "msg.h"
 #include "mymalloc.h"
 #include "strutil.h"
 
@@ -22,24 +25,10 @@ struct own_addr {
     unsigned char addr[16];
 };
 
-static char **resolve_mydest;
-static char **resolve_relay;
+static struct domain_list *resolve_mydest;
+static struct domain_list *resolve_relay;
 static struct own_addr *resolve_own;
 static size_t resolve_nown, resolve_own_cap;
-
-static int resolve_check_list(char **list, const char *param, char **error_r)
-{
-    for (; *list; list++) {
-        if (strchr(*list, ':') || strchr(*list, '/')) {
-            *error_r = xasprintf("%s: lookup tables (\"%s\") are not supported yet; list the "
-                                 "domains",
-                                 param, *list);
-            return -1;
-        }
-        str_lower(*list);
-    }
-    return 0;
-}
 
 /* Does inet_protocols let us receive on this address family? */
 static bool own_family_ok(int family)
@@ -158,12 +147,11 @@ static int resolve_own_init(char **error_r)
 
 int resolve_init(char **error_r)
 {
-    str_list_free(resolve_mydest);
-    str_list_free(resolve_relay);
-    resolve_mydest = str_split_list(var_mydestination, NULL);
-    resolve_relay = str_split_list(var_relay_domains, NULL);
-    if (resolve_check_list(resolve_mydest, "mydestination", error_r) < 0 ||
-        resolve_check_list(resolve_relay, "relay_domains", error_r) < 0)
+    domain_list_free(resolve_mydest);
+    domain_list_free(resolve_relay);
+    resolve_mydest = resolve_relay = NULL;
+    if (domain_list_init("mydestination", var_mydestination, false, &resolve_mydest, error_r) < 0 ||
+        domain_list_init("relay_domains", var_relay_domains, true, &resolve_relay, error_r) < 0)
         return -1;
     return resolve_own_init(error_r);
 }
@@ -194,40 +182,35 @@ bool resolve_own_literal(const char *domain)
     return false;
 }
 
-bool resolve_local_domain(const char *domain)
+/* Is domain in list?  A table that cannot answer is logged and sets *tempfail. */
+static bool resolve_in(struct domain_list *list, const char *domain, bool *tempfail)
 {
-    char **p;
+    char *err = NULL;
+    int r = list ? domain_list_match(list, domain, &err) : 0;
 
-    for (p = resolve_mydest; p && *p; p++)
-        if (str_eq_nocase(*p, domain))
-            return true;
-    return false;
+    if (r < 0) {
+        msg_warn("%s", err);
+        free(err);
+        *tempfail = true;
+    }
+    return r > 0;
 }
 
-static bool resolve_relay_domain(const char *domain)
+bool resolve_local_domain(const char *domain)
 {
-    size_t dlen = strlen(domain);
-    char **p;
+    bool tempfail = false;
 
-    for (p = resolve_relay; p && *p; p++) {
-        size_t plen = strlen(*p);
-
-        if (str_eq_nocase(*p, domain))
-            return true;
-        if (dlen > plen && domain[dlen - plen - 1] == '.' &&
-            str_eq_nocase(domain + dlen - plen, *p))
-            return true;
-    }
-    return false;
+    return resolve_in(resolve_mydest, domain, &tempfail);
 }
 
 void resolve_addr(const struct mail_addr *a, struct resolve_result *r)
 {
-    if (a->domain[0] == 0 || resolve_local_domain(a->domain) ||
+    r->tempfail = false;
+    if (a->domain[0] == 0 || resolve_in(resolve_mydest, a->domain, &r->tempfail) ||
         (a->literal && resolve_own_literal(a->domain))) {
         r->cls = RESOLVE_LOCAL;
         r->transport = "local";
-    } else if (resolve_relay_domain(a->domain)) {
+    } else if (!r->tempfail && resolve_in(resolve_relay, a->domain, &r->tempfail)) {
         r->cls = RESOLVE_RELAY;
         r->transport = "smtp";
     } else {

@@ -26,6 +26,7 @@ enum resolve_class {
 struct resolve_result {
     enum resolve_class cls;
     const char *transport; /* "local" or "smtp" */
+    bool tempfail;         /* a table could not answer: the class is not known */
 };
 
 /*
@@ -36,7 +37,7 @@ struct resolve_result {
 int resolve_init(char **error_r);
 /* Is this address literal ("[192.0.2.1]", "[IPv6:2001:db8::1]") one of ours? */
 bool resolve_own_literal(const char *domain);
-/* Classify a recipient. */
+/* Classify a recipient; with r->tempfail set, try again later (never relay, never refuse). */
 void resolve_addr(const struct mail_addr *a, struct resolve_result *r);
 /* Is domain (case-insensitively) one of mydestination? */
 bool resolve_local_domain(const char *domain);

@@ -2,7 +2,8 @@
  * test_resolve.c - recipient classification after loading a test main.cf:
  * mydestination matches exactly and case-insensitively, relay_domains also
  * matches subdomains (Postfix's parent_domain_matches_subdomains), the rest
- * goes to the default transport, and lookup tables are refused for now.
+ * goes to the default transport; lists may hold tables, /files, .subdomains
+ * and !negations, as in Postfix.
  * Address literals naming our own addresses (inet_interfaces, every
  * interface address for "all", proxy_interfaces) are local, as in Postfix.
  */
@@ -77,7 +78,7 @@ static void test_classes(void **state UNUSED)
 
     for (i = 0; i < COUNTOF(cases); i++) {
         struct mail_addr a;
-        struct resolve_result r = {RESOLVE_DEFAULT, NULL};
+        struct resolve_result r = {RESOLVE_DEFAULT, NULL, false};
 
         assert_int_equal(mail_addr_from_internal(cases[i].addr, &a), 0);
         resolve_addr(&a, &r);
@@ -113,18 +114,68 @@ static void test_reinit(void **state UNUSED)
     resolve_addr(&a, &r);
     assert_int_equal(r.cls, RESOLVE_DEFAULT);
 
-    /* Lookup tables are not supported yet: said so, not ignored. */
-    load("myhostname = x.example\nmydestination = hash:/etc/postern/domains\n");
+    /* A table that cannot be opened is an error that names the parameter. */
+    load("myhostname = x.example\nmydestination = hash:/nonexistent/domains\n");
     assert_int_equal(resolve_init(&err), -1);
     assert_non_null(strstr(err, "mydestination"));
-    assert_non_null(strstr(err, "hash:/etc/postern/domains"));
+    assert_non_null(strstr(err, "hash:/nonexistent/domains"));
     free(err);
-    load("myhostname = x.example\nrelay_domains = a.example /etc/postern/relay\n");
+    load("myhostname = x.example\nrelay_domains = a.example /nonexistent/relay\n");
     assert_int_equal(resolve_init(&err), -1);
-    assert_non_null(strstr(err, "relay_domains"));
+    assert_non_null(strstr(err, "relay_domains: open /nonexistent/relay"));
     free(err);
 
     /* Back to the test configuration for anything that follows. */
+    load_test_config();
+}
+
+static void expect_class(const char *addr, enum resolve_class cls);
+
+/* Domain lists as Postfix has them: tables, /files, .subdomains, !negation. */
+static void test_lists(void **state UNUSED)
+{
+    char text[4 * PATH_MAX], file[PATH_MAX + 16], *err = NULL;
+
+    snprintf(file, sizeof(file), "%s/relay", dir);
+    unit_write_text(file, "# relayed\nfile.example\n  cont.example\n");
+    snprintf(text, sizeof(text),
+             "myhostname = mail.example.com\n"
+             "mydestination = $myhostname, inline:{Table.Example=x}, !no.sub.example,"
+             " .sub.example\n"
+             "relay_domains = %s, inline:{relayed.example=1}\n",
+             file);
+    load(text);
+    if (resolve_init(&err) != 0)
+        fail_msg("resolve_init: %s", err);
+    expect_class("u@table.example", RESOLVE_LOCAL);
+    expect_class("u@x.table.example", RESOLVE_DEFAULT); /* not a parent list */
+    expect_class("u@a.sub.example", RESOLVE_LOCAL);
+    expect_class("u@sub.example", RESOLVE_DEFAULT);    /* ".x" is subdomains only */
+    expect_class("u@no.sub.example", RESOLVE_DEFAULT); /* the first match decides */
+    expect_class("u@file.example", RESOLVE_RELAY);
+    expect_class("u@cont.example", RESOLVE_RELAY);
+    expect_class("u@a.relayed.example", RESOLVE_RELAY); /* a parent list: parents too */
+    expect_class("u@relayed.example.net", RESOLVE_DEFAULT);
+    load_test_config();
+}
+
+/* A texthash: file as a relay_domains table. */
+static void test_table_file(void **state UNUSED)
+{
+    char text[2 * PATH_MAX], table[PATH_MAX + 16], *err = NULL;
+    struct resolve_result r;
+    struct mail_addr a;
+
+    snprintf(table, sizeof(table), "%s/domains", dir);
+    unit_write_text(table, "ok.example 1\n");
+    snprintf(text, sizeof(text), "myhostname = m.example\nrelay_domains = texthash:%s\n", table);
+    load(text);
+    if (resolve_init(&err) != 0)
+        fail_msg("resolve_init: %s", err);
+    assert_int_equal(mail_addr_from_internal("u@ok.example", &a), 0);
+    resolve_addr(&a, &r);
+    assert_int_equal(r.cls, RESOLVE_RELAY);
+    assert_false(r.tempfail);
     load_test_config();
 }
 
@@ -195,10 +246,9 @@ static void test_own_literals(void **state UNUSED)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classes),
-        cmocka_unit_test(test_local_domain),
-        cmocka_unit_test(test_reinit),
-        cmocka_unit_test(test_own_literals),
+        cmocka_unit_test(test_classes),    cmocka_unit_test(test_local_domain),
+        cmocka_unit_test(test_reinit),     cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_table_file), cmocka_unit_test(test_own_literals),
     };
 
     unit_init("test_resolve");
