@@ -175,8 +175,9 @@ static int parse_mailbox(const unsigned char *p, size_t len, int flags, struct m
     if ((i = parse_local(p, len, a, error_r)) == 0)
         return -1;
     if (i >= len || p[i] != '@') {
-        if ((flags & MAIL_ADDR_ALLOW_POSTMASTER) && str_eq_nocase(a->local, "postmaster") &&
-            p[0] != '"') {
+        if (((flags & MAIL_ADDR_ALLOW_POSTMASTER) && str_eq_nocase(a->local, "postmaster") &&
+             p[0] != '"') ||
+            (flags & MAIL_ADDR_ALLOW_LOCAL_ONLY)) {
             a->domain[0] = 0;
             *used_r = i;
             return 0;

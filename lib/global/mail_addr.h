@@ -28,6 +28,7 @@ struct mail_addr {
 
 #define MAIL_ADDR_ALLOW_NULL 0x1        /* accept <> (MAIL FROM) */
 #define MAIL_ADDR_ALLOW_POSTMASTER 0x2  /* accept <postmaster> without domain (RCPT) */
+#define MAIL_ADDR_ALLOW_LOCAL_ONLY 0x8  /* accept any local part without domain (aliases) */
 #define MAIL_ADDR_ALLOW_NO_BRACKETS 0x4 /* accept user@domain without < > */
 
 /*
