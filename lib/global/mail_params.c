@@ -34,11 +34,15 @@ long long var_default_destination_concurrency_limit, var_qmgr_message_active_lim
 long long var_smtp_tcp_port, var_daemon_timeout;
 long long var_deliver_lock_attempts, var_deliver_lock_delay;
 char *var_stress, *var_default_database_type;
+char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
+char *var_default_privs, *var_forward_path;
+bool var_local_extension_folders;
 bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
 
-enum param_type { PT_STR, PT_INT, PT_TIME, PT_BOOL, PT_ENUM };
+/* PT_RAW: kept unexpanded; its $names are a delivery agent's (forward_path's $home). */
+enum param_type { PT_STR, PT_INT, PT_TIME, PT_BOOL, PT_ENUM, PT_RAW };
 
 struct param {
     const char *name;
@@ -74,6 +78,10 @@ static const char *compute_config_dir(void);
 #define ENUM(n, d, v, c)                                                                           \
     {                                                                                              \
         n, PT_ENUM, d, v, 0, 0, 0, c, NULL                                                         \
+    }
+#define RAW(n, d, v)                                                                               \
+    {                                                                                              \
+        n, PT_RAW, d, v, 0, 0, 0, NULL, NULL                                                       \
     }
 #define COMPUTED(n, v, f)                                                                          \
     {                                                                                              \
@@ -138,6 +146,16 @@ static const struct param params[] = {
     /* Set by master (-o stress=yes) when a service is at its process limit. */
     STR("stress", "", &var_stress),
     ENUM("default_database_type", "hash", &var_default_database_type, "hash|btree"),
+    /* local delivery: aliases, .forward, commands and files, as Postfix's local(8) */
+    STR("alias_maps", "hash:/etc/aliases", &var_alias_maps),
+    STR("alias_database", "hash:/etc/aliases", &var_alias_database),
+    STR("allow_mail_to_commands", "alias, forward", &var_allow_mail_to_commands),
+    STR("allow_mail_to_files", "alias, forward", &var_allow_mail_to_files),
+    STR("default_privs", "nobody", &var_default_privs),
+    RAW("forward_path", "$home/.forward${recipient_delimiter}${extension}, $home/.forward",
+        &var_forward_path),
+    /* mail to user+Folder goes into the Maildir++ folder .Folder when it exists */
+    BOOL("local_extension_folders", "no", &var_local_extension_folders),
 };
 
 static struct conf main_cf;               /* raw entries from main.cf and overrides */
@@ -268,6 +286,7 @@ static int param_assign(const struct param *p, const char *val, const char **why
 
     switch (p->type) {
     case PT_STR:
+    case PT_RAW:
         free(*(char **)p->var);
         *(char **)p->var = xstrdup(val);
         return 0;
@@ -411,7 +430,9 @@ int mail_conf_load(const char *config_dir, char *const *overrides, char **error_
             param_text[i] = xstrdup(buf_str(&val));
             continue;
         }
-        if (conf_expand(param_raw(i), param_lookup, NULL, &val, &xerr) < 0) {
+        if (params[i].type == PT_RAW)
+            (void)buf_puts(&val, param_raw(i));
+        else if (conf_expand(param_raw(i), param_lookup, NULL, &val, &xerr) < 0) {
             *error_r = param_error(params[i].name, xerr);
             free(xerr);
             buf_free(&val);

@@ -77,6 +77,13 @@ extern long long var_deliver_lock_attempts;
 extern long long var_deliver_lock_delay;
 extern char *var_stress;
 extern char *var_default_database_type;
+extern char *var_alias_maps;
+extern char *var_alias_database;
+extern char *var_allow_mail_to_commands;
+extern char *var_allow_mail_to_files;
+extern char *var_default_privs;
+extern char *var_forward_path;
+extern bool var_local_extension_folders;
 
 /* The mail_owner account, resolved at load time. */
 extern uid_t var_owner_uid;

@@ -133,6 +133,8 @@ class Instance:
             "minimal_backoff_time": "1s",
             "maximal_backoff_time": "2s",
             "smtpd_error_sleep_time": "0",
+            # no aliases unless a test makes some (the host's /etc/aliases is not ours)
+            "alias_maps": "",
         }
         params.update(main_cf or {})
         self.params = params
