@@ -37,6 +37,8 @@ char *var_stress, *var_default_database_type;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
 bool var_local_extension_folders;
+long long var_command_time_limit;
+char *var_command_expansion_filter;
 bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
@@ -143,6 +145,11 @@ static const struct param params[] = {
     TIME("daemon_timeout", "18000s", &var_daemon_timeout, 's', 1, 86400 * 7),
     INT("deliver_lock_attempts", "20", &var_deliver_lock_attempts, 1, 1000),
     TIME("deliver_lock_delay", "1s", &var_deliver_lock_delay, 's', 1, 3600),
+    /* Delivery to a command (pipe_cmd.h), with Postfix's names and defaults. */
+    TIME("command_time_limit", "1000s", &var_command_time_limit, 's', 1, 86400 * 7),
+    STR("command_expansion_filter",
+        "1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        &var_command_expansion_filter),
     /* Set by master (-o stress=yes) when a service is at its process limit. */
     STR("stress", "", &var_stress),
     ENUM("default_database_type", "hash", &var_default_database_type, "hash|btree"),

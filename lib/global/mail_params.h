@@ -75,6 +75,8 @@ extern long long var_smtp_tcp_port;
 extern long long var_daemon_timeout;
 extern long long var_deliver_lock_attempts;
 extern long long var_deliver_lock_delay;
+extern long long var_command_time_limit;
+extern char *var_command_expansion_filter;
 extern char *var_stress;
 extern char *var_default_database_type;
 extern char *var_alias_maps;
