@@ -399,6 +399,7 @@ static void smtpd_pre_jail(void)
                   *var_dns_resolver_conf ? var_dns_resolver_conf : "(system)", why);
     if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0)
         msg_fatal("%s", err);
+    smtpd_check_init();
 }
 
 /*

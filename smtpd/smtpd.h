@@ -81,6 +81,8 @@ void smtpd_banner(struct smtpd_state *st);
 bool smtpd_cmd_ends_group(enum smtp_verb verb);
 
 /* smtpd_check.c */
+/* Open the tables the checks use (before the privilege drop); exits on error. */
+void smtpd_check_init(void);
 /* Decide on a recipient; false with the reply in reply (logged already). */
 bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply,
                       size_t len);

@@ -3,7 +3,9 @@
  *
  * The rules, in the order Postfix's defaults apply them:
  *   - a local domain (mydestination, or a literal naming one of our own
- *     addresses): the user must exist (550 5.1.1);
+ *     addresses): postmaster always (RFC 5321 4.5.1), else an alias
+ *     (alias_maps) or a system account must exist (550 5.1.1): Postfix's
+ *     local_recipient_maps, from the tables local itself delivers from;
  *   - a relay domain (relay_domains): accepted from anyone;
  *   - any other domain: accepted only from mynetworks (554 5.7.1 Relay
  *     access denied), so this server is never an open relay.
@@ -13,8 +15,46 @@
 #include "smtpd.h"
 #include "mail_params.h"
 #include "local_user.h"
+#include "maps.h"
 #include "resolve.h"
 #include "msg.h"
+#include "strutil.h"
+
+static struct maps *smtpd_aliases;
+
+void smtpd_check_init(void)
+{
+    char *err;
+
+    if (maps_open("alias_maps", var_alias_maps, &smtpd_aliases, &err) < 0)
+        msg_fatal("%s", err);
+}
+
+/* A recipient in a local domain: 1 known, 0 unknown, -1 a lookup failed. */
+static int smtpd_local_known(const struct mail_addr *rcpt)
+{
+    struct local_user u;
+    const char *v;
+    char *err = NULL;
+    int r;
+
+    if (str_eq_nocase(rcpt->local, "postmaster"))
+        return 1;
+    if ((r = maps_find_local(smtpd_aliases, rcpt->local, &v, &err)) != 0) {
+        if (r < 0) {
+            msg_warn("%s", err);
+            free(err);
+        }
+        return r;
+    }
+    switch (local_user_lookup(rcpt->local, &u)) {
+    case LOCAL_USER_FOUND:
+        return 1;
+    case LOCAL_USER_RETRY:
+        return -1;
+    }
+    return 0;
+}
 
 static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len,
                    const char *code, const char *why)
@@ -38,17 +78,16 @@ static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *r
 bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len)
 {
     struct resolve_result r;
-    struct local_user u;
 
     resolve_addr(rcpt, &r);
     if (r.tempfail) /* a domain table could not answer: the client tries again */
         return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
     switch (r.cls) {
     case RESOLVE_LOCAL:
-        switch (local_user_lookup(rcpt->local, &u)) {
-        case LOCAL_USER_FOUND:
+        switch (smtpd_local_known(rcpt)) {
+        case 1:
             return true;
-        case LOCAL_USER_RETRY:
+        case -1:
             return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
         default:
             return reject(st, rcpt, reply, len, "550 5.1.1",

@@ -121,3 +121,15 @@ int maps_find_addr(struct maps *m, const struct mail_addr *a, bool local_forms,
     }
     return 0;
 }
+
+int maps_find_local(struct maps *m, const char *local, const char **value_r, char **error_r)
+{
+    const char *ext = maps_extension(local);
+    char key[MAIL_ADDR_LOCAL_MAX + 1];
+    int r;
+
+    if ((r = maps_find(m, local, value_r, error_r)) != 0 || ext == NULL)
+        return r;
+    snprintf(key, sizeof(key), "%.*s", (int)(ext - local), local);
+    return maps_find(m, key, value_r, error_r);
+}

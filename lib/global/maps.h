@@ -45,4 +45,11 @@ int maps_find(struct maps *m, const char *key, const char **value_r, char **erro
 int maps_find_addr(struct maps *m, const struct mail_addr *a, bool local_forms,
                    const char **value_r, char **error_r);
 
+/*
+ * Look a local part up as aliases are (aliases(5) keys are local parts):
+ * user+ext, then user when there is an extension.  Same returns as
+ * maps_find().
+ */
+int maps_find_local(struct maps *m, const char *local, const char **value_r, char **error_r);
+
 #endif

@@ -88,11 +88,28 @@ static void test_address_order(void **state UNUSED)
     }
 }
 
+static void test_local_parts(void **state UNUSED)
+{
+    struct maps *m = open_maps("inline:{bob=robert, bob+lists=lists, postmaster=root}");
+    const char *v = NULL;
+    char *err = NULL;
+
+    assert_int_equal(maps_find_local(m, "bob+lists", &v, &err), 1);
+    assert_string_equal(v, "lists");
+    assert_int_equal(maps_find_local(m, "Bob+other", &v, &err), 1);
+    assert_string_equal(v, "robert");
+    assert_int_equal(maps_find_local(m, "PostMaster", &v, &err), 1);
+    assert_int_equal(maps_find_local(m, "carol", &v, &err), 0);
+    assert_int_equal(maps_find_local(m, "+bob", &v, &err), 0);
+    maps_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_address_order),
+        cmocka_unit_test(test_local_parts),
     };
 
     unit_init("test_maps");
