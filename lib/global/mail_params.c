@@ -32,7 +32,7 @@ long long var_ipc_timeout, var_queue_run_delay, var_minimal_backoff_time;
 long long var_maximal_backoff_time, var_maximal_queue_lifetime;
 long long var_default_destination_concurrency_limit, var_qmgr_message_active_limit;
 long long var_smtp_tcp_port, var_daemon_timeout;
-long long var_deliver_lock_attempts, var_deliver_lock_delay;
+long long var_deliver_lock_attempts, var_deliver_lock_delay, var_stale_lock_time;
 char *var_stress;
 bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
 uid_t var_owner_uid = (uid_t)-1;
@@ -135,6 +135,7 @@ static const struct param params[] = {
     TIME("daemon_timeout", "18000s", &var_daemon_timeout, 's', 1, 86400 * 7),
     INT("deliver_lock_attempts", "20", &var_deliver_lock_attempts, 1, 1000),
     TIME("deliver_lock_delay", "1s", &var_deliver_lock_delay, 's', 1, 3600),
+    TIME("stale_lock_time", "500s", &var_stale_lock_time, 's', 1, 86400),
     /* Set by master (-o stress=yes) when a service is at its process limit. */
     STR("stress", "", &var_stress),
 };

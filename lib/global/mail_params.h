@@ -75,6 +75,7 @@ extern long long var_smtp_tcp_port;
 extern long long var_daemon_timeout;
 extern long long var_deliver_lock_attempts;
 extern long long var_deliver_lock_delay;
+extern long long var_stale_lock_time;
 extern char *var_stress;
 
 /* The mail_owner account, resolved at load time. */
