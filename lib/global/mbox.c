@@ -628,7 +628,7 @@ int mbox_deliver(const char *path, const struct mbox_msg *msg, const struct mbox
                  char **error_r)
 {
     char lock[PATH_MAX];
-    bool created, readable;
+    bool created = false, readable = false;
     struct stat st;
     int dot, fd, ret;
 
