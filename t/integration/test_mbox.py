@@ -163,6 +163,7 @@ def test_home_mailbox_file(make_instance, user):
         send(inst, user.name + "@test.example", "Subject: home\r\nX-Tag: home\r\n\r\nFrom me\r\n")
         path = os.path.join(folder, "inbox")
         [(_, data)] = wait_messages(path, 1)
+        inst.wait_queue_empty()  # the locks go after the data, before the status
         assert data.endswith(b"\n\nFrom me\n")
         st = os.lstat(path)
         assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (user.uid, user.gid, 0o600)
@@ -210,7 +211,8 @@ def test_full_mailbox_defers_and_leaves_it_as_it_was(spool_instance, user):
         body = "Subject: large\r\nX-Tag: large\r\n\r\n" + ("y" * 998 + "\r\n") * 100  # 100 KB
         send(inst, user.name + "@test.example", body)
         inst.wait_log("dsn=4.2.2, status=deferred (cannot update mailbox %s" % path)
-        assert [f for f in inst.queue_files() if f.startswith("deferred/")]
+        wait_until(lambda: [f for f in inst.queue_files() if f.startswith("deferred/")], 10,
+                   what="the message in deferred/")
         with open(path, "rb") as f:
             assert f.read() == before
         assert os.listdir(inst.spool) == [user.name]
