@@ -166,7 +166,8 @@ static void deliver_mbox(const struct local_msg *m, const struct qrcpt *rcpt,
     delivered_to(rcpt, rcpt_lc, sizeof(rcpt_lc));
     buf_init(&hdr, 4 * MAIL_ADDR_TEXT_MAX + 64);
     delivery_headers(&hdr, m->q->sender, rcpt_lc);
-    msg = (struct mbox_msg){.sender = m->q->sender,
+    msg = (struct mbox_msg){.queue_id = m->queue_id,
+                            .sender = m->q->sender,
                             .date = time(NULL),
                             .hdr = buf_str(&hdr),
                             .hdr_len = hdr.len,

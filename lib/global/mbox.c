@@ -308,7 +308,8 @@ static void mbox_wait(const struct mbox_opts *opts)
  * can still both get in; our own deliveries are kept apart by the fcntl
  * lock that follows, the dotlock is for mail readers.
  */
-static int dotlock_take(const char *lock, const struct mbox_opts *opts, char **error_r)
+static int dotlock_take(const char *id, const char *lock, const struct mbox_opts *opts,
+                        char **error_r)
 {
     struct stat st;
     long long attempt;
@@ -333,7 +334,7 @@ static int dotlock_take(const char *lock, const struct mbox_opts *opts, char **e
             if (unlink(lock) < 0 && errno != ENOENT)
                 return mbox_fail(error_r, errno, "remove stale lock file %s: %s", lock,
                                  strerror(errno));
-            msg_warn("removed stale lock file %s", lock);
+            msg_warn("%s: removed stale lock file %s", id, lock);
             continue;
         }
         mbox_wait(opts);
@@ -539,15 +540,15 @@ static int fsync_parent(const char *path)
 }
 
 /* Take a failed delivery back: the file as it was, as Postfix's mail_copy() does. */
-static void mbox_truncate(int fd, const char *path, off_t size)
+static void mbox_truncate(const char *id, int fd, const char *path, off_t size)
 {
     int ret;
 
     while ((ret = ftruncate(fd, size)) < 0 && errno == EINTR)
         continue;
     if (ret < 0 || fsync(fd) < 0)
-        msg_warn("truncate %s back to %lld bytes: %m; it may end in a partial message", path,
-                 (long long)size);
+        msg_warn("%s: truncate %s back to %lld bytes: %m; it may end in a partial message", id,
+                 path, (long long)size);
 }
 
 /* Write separator, From_ line and body, and fsync. */
@@ -592,7 +593,7 @@ static int mbox_append(int fd, const char *path, bool created, bool readable,
     }
     if (ret < 0) {
         err = errno;
-        mbox_truncate(fd, path, size);
+        mbox_truncate(msg->queue_id, fd, path, size);
         ret = mbox_fail(error_r, err, "%s %s: %s", o->write_err ? "write" : "read queue file for",
                         path, strerror(err));
     }
@@ -603,15 +604,15 @@ static int mbox_append(int fd, const char *path, bool created, bool readable,
 }
 
 /* close() drops the fcntl lock; then the dotlock goes.  errno is kept. */
-static void mbox_release(int fd, const char *path, const char *lock, bool dotlocked)
+static void mbox_release(const char *id, int fd, const char *path, const char *lock, bool dotlocked)
 {
     int err = errno;
 
     /* The data is on disk already (fsync), so a failing close loses nothing. */
     if (fd >= 0 && close(fd) < 0 && errno != EINTR)
-        msg_warn("close %s: %m", path);
+        msg_warn("%s: close %s: %m", id, path);
     if (dotlocked && unlink(lock) < 0 && errno != ENOENT)
-        msg_warn("remove lock file %s: %m; deliveries wait until it is stale", lock);
+        msg_warn("%s: remove lock file %s: %m; deliveries wait until it is stale", id, lock);
     errno = err;
 }
 
@@ -635,17 +636,17 @@ int mbox_deliver(const char *path, const struct mbox_msg *msg, const struct mbox
     *error_r = NULL;
     if ((size_t)snprintf(lock, sizeof(lock), "%s.lock", path) >= sizeof(lock))
         return mbox_fail(error_r, ENAMETOOLONG, "mailbox path too long: %s", path);
-    if ((dot = dotlock_take(lock, opts, error_r)) < 0)
+    if ((dot = dotlock_take(msg->queue_id, lock, opts, error_r)) < 0)
         return -1;
     if (dot == 0)
-        msg_info("cannot create %s (directory not writable by uid %ld): fcntl lock only", lock,
-                 (long)geteuid());
+        msg_info("%s: cannot create %s (directory not writable by uid %ld): fcntl lock only",
+                 msg->queue_id, lock, (long)geteuid());
     if ((fd = mbox_open_locked(path, opts, &created, &readable, &st, error_r)) < 0) {
-        mbox_release(-1, path, lock, dot > 0);
+        mbox_release(msg->queue_id, -1, path, lock, dot > 0);
         return -1;
     }
     ret = mbox_append(fd, path, created, readable, msg, opts, st.st_size, error_r);
-    mbox_release(fd, path, lock, dot > 0);
+    mbox_release(msg->queue_id, fd, path, lock, dot > 0);
     if (ret == MBOX_DELIVERED)
         CRASH_POINT(MBOX_UNLOCKED);
     return ret;

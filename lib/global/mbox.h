@@ -49,9 +49,10 @@
 
 /* The message: envelope, the agent's headers, and the content in the queue file. */
 struct mbox_msg {
-    const char *sender; /* internal form; "" is the null sender */
-    time_t date;        /* for the From_ line: the time of delivery */
-    const char *hdr;    /* headers added by the agent, LF line ends (may be empty) */
+    const char *queue_id; /* for log lines */
+    const char *sender;   /* internal form; "" is the null sender */
+    time_t date;          /* for the From_ line: the time of delivery */
+    const char *hdr;      /* headers added by the agent, LF line ends (may be empty) */
     size_t hdr_len;
     int fd;                /* the queue file, read with pread() */
     off_t content_offset;  /* where the content starts in fd */

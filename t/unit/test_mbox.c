@@ -90,7 +90,8 @@ static int open_content(const char *text, struct mbox_msg *msg)
     free(file);
     if ((fd = open(content, O_RDONLY | O_CLOEXEC)) < 0)
         fail_msg("open %s: %s", content, strerror(errno));
-    *msg = (struct mbox_msg){.sender = "sender@example.org",
+    *msg = (struct mbox_msg){.queue_id = "TESTID",
+                             .sender = "sender@example.org",
                              .date = DATE,
                              .hdr = HDR,
                              .hdr_len = strlen(HDR),
