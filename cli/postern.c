@@ -134,10 +134,13 @@ static void check_config(void)
             fail(EX_CONFIG, "maillog_file %s: %s", var_maillog_file, why);
         close_quietly(fd);
     }
-    if (*var_home_mailbox == 0 || var_home_mailbox[strlen(var_home_mailbox) - 1] != '/')
-        msg_warn("home_mailbox = \"%s\": only Maildir delivery (a value ending in \"/\") is "
-                 "available; local mail will be deferred",
-                 var_home_mailbox);
+    /* local would defer every message (4.3.5) with either of these. */
+    if (var_home_mailbox[0] == '/')
+        fail(EX_CONFIG, "home_mailbox = \"%s\": must be relative to the home directory",
+             var_home_mailbox);
+    if (var_home_mailbox[0] == 0 && var_mail_spool_dir[0] != '/')
+        fail(EX_CONFIG, "mail_spool_directory = \"%s\": must be an absolute path",
+             var_mail_spool_dir);
 }
 
 static void exec_master(bool foreground)

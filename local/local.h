@@ -3,8 +3,8 @@
  *
  *   local.c          the request loop on the connection from qmgr; opens,
  *                    locks and updates the queue file
- *   local_deliver.c  one recipient: account lookup and Maildir delivery,
- *                    done with the recipient's user and group IDs
+ *   local_deliver.c  one recipient: account lookup and Maildir or mbox
+ *                    delivery, done with the recipient's user and group IDs
  *
  * local runs as root only to become each recipient in turn; it never runs
  * anything that came from a message or a session.

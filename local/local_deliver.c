@@ -1,10 +1,13 @@
 /*
- * local_deliver.c - delivery of one recipient to a system account's Maildir.
+ * local_deliver.c - delivery of one recipient to a system account's
+ * mailbox: ~/$home_mailbox as a Maildir (a value ending in "/") or an mbox
+ * file, or with an empty home_mailbox (Postfix's default) the mbox file
+ * $mail_spool_directory/USER.
  *
  * The message written is "Return-Path: <sender>", "Delivered-To: rcpt",
- * then the queued content unchanged.  All file system work happens with
- * the recipient's effective user and group IDs, so a user can never make
- * root write where the user could not.
+ * then the queued content (mbox.h adds its From_ line and quoting).  All
+ * file system work happens with the recipient's effective user and group
+ * IDs, so a user can never make root write where the user could not.
  */
 #include "sys_defs.h"
 #include "local.h"
@@ -12,6 +15,7 @@
 #include "mail_addr.h"
 #include "mail_params.h"
 #include "maildir.h"
+#include "mbox.h"
 #include "iostuff.h"
 #include "mymalloc.h"
 #include "msg.h"
@@ -105,6 +109,13 @@ static long long write_message(int fd, void *ctx)
     return (long long)hlen + q->content_len;
 }
 
+/* The Delivered-To: address: the recipient, lower-cased as Postfix does. */
+static void delivered_to(const struct qrcpt *rcpt, char *out, size_t len)
+{
+    str_copy(out, rcpt->address, len);
+    str_lower(out);
+}
+
 /* Deliver to the Maildir at path as the user; fills *res. */
 static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
                             const struct local_user *u, const char *path, struct local_result *res)
@@ -114,8 +125,7 @@ static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
     char *why = NULL;
     int ret;
 
-    str_copy(rcpt_lc, rcpt->address, sizeof(rcpt_lc));
-    str_lower(rcpt_lc);
+    delivered_to(rcpt, rcpt_lc, sizeof(rcpt_lc));
     w.rcpt = rcpt_lc;
     maildir_base_name(base, sizeof(base), m->q->arrival_sec, m->q->arrival_usec, m->queue_id,
                       (long long)rcpt->offset);
@@ -138,12 +148,125 @@ static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
     free(why);
 }
 
+/*
+ * Append to the mbox file at path as the user, with group gid; fills *res.
+ * For a repeated attempt after a crash, mbox.h compares the last message.
+ */
+static void deliver_mbox(const struct local_msg *m, const struct qrcpt *rcpt,
+                         const struct local_user *u, const char *path, gid_t gid,
+                         struct local_result *res)
+{
+    char rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
+    struct mbox_opts opts;
+    struct mbox_msg msg;
+    struct buf hdr;
+    char *why = NULL;
+    int ret, err;
+
+    delivered_to(rcpt, rcpt_lc, sizeof(rcpt_lc));
+    buf_init(&hdr, 4 * MAIL_ADDR_TEXT_MAX + 64);
+    delivery_headers(&hdr, m->q->sender, rcpt_lc);
+    msg = (struct mbox_msg){.queue_id = m->queue_id,
+                            .sender = m->q->sender,
+                            .date = time(NULL),
+                            .hdr = buf_str(&hdr),
+                            .hdr_len = hdr.len,
+                            .fd = m->fd,
+                            .content_offset = m->q->content_offset,
+                            .content_len = m->q->content_len};
+    mbox_opts_init(&opts, MBOX_F_OWNER | (m->recovered ? MBOX_F_CHECK_DUP : 0), u->uid);
+    if (priv_as_user(u->uid, gid) < 0) {
+        result(res, DELIVER_DEFERRED, "4.3.0", "cannot become user %s: %s", u->name,
+               strerror(errno));
+        buf_free(&hdr);
+        return;
+    }
+    ret = mbox_deliver(path, &msg, &opts, &why);
+    err = errno;
+    priv_as_root();
+    buf_free(&hdr);
+    if (ret == MBOX_DELIVERED) {
+        result(res, DELIVER_SENT, "2.0.0", "delivered to mailbox");
+    } else if (ret == MBOX_DUPLICATE) {
+        result(res, DELIVER_SENT, "2.0.0", "delivered to mailbox by an earlier attempt");
+    } else {
+        bool full = err == ENOSPC || err == EDQUOT || err == EFBIG;
+
+        result(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0",
+               "cannot update mailbox %s for user %s: %s", path, u->name, why);
+    }
+    free(why);
+}
+
+/*
+ * The group to deliver into mail_spool_directory with, decided as Postfix
+ * decides it: a directory that only its group may write (Debian's
+ * /var/mail, root:mail 2775) is used with that group, which the dotlock
+ * and a new mailbox need.  Otherwise the user's own group: a directory
+ * everyone may write needs none, and in one that only its owner may write
+ * the mailbox must exist already and the dotlock is skipped (Postfix
+ * creates both as root there; we never create files by path as root).
+ * Group root is never taken: that would be more than a mailbox needs.
+ */
+static gid_t spool_gid(const char *dir, const struct local_user *u)
+{
+    struct stat st;
+
+    if (stat(dir, &st) < 0 || (st.st_mode & S_IWOTH) || !(st.st_mode & S_IWGRP) || st.st_gid == 0)
+        return u->gid;
+    return st.st_gid;
+}
+
+/* The mailbox as main.cf says: ~/$home_mailbox (Maildir or mbox) or the spool. */
+static void deliver_mailbox(const struct local_msg *m, const struct qrcpt *rcpt,
+                            const struct local_user *u, struct local_result *res)
+{
+    size_t len = strlen(var_home_mailbox);
+    char path[PATH_MAX];
+
+    if (len == 0) {
+        if (var_mail_spool_dir[0] != '/') {
+            result(res, DELIVER_DEFERRED, "4.3.5",
+                   "mail system configuration error: mail_spool_directory is not absolute");
+            return;
+        }
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", var_mail_spool_dir, u->name) >=
+            sizeof(path)) {
+            result(res, DELIVER_DEFERRED, "4.3.5", "mailbox path too long");
+            return;
+        }
+        deliver_mbox(m, rcpt, u, path, spool_gid(var_mail_spool_dir, u), res);
+        return;
+    }
+    if (var_home_mailbox[0] == '/') {
+        result(res, DELIVER_DEFERRED, "4.3.5",
+               "mail system configuration error: home_mailbox must be relative to the home "
+               "directory");
+        return;
+    }
+    if (u->home[0] != '/') {
+        result(res, DELIVER_DEFERRED, "4.3.5", "home directory of user %s is not absolute",
+               u->name);
+        return;
+    }
+    /* A trailing "/" means Maildir (and is not part of the path). */
+    if (var_home_mailbox[len - 1] == '/')
+        len--;
+    if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", strcmp(u->home, "/") ? u->home : "",
+                         (int)len, var_home_mailbox) >= sizeof(path)) {
+        result(res, DELIVER_DEFERRED, "4.3.5", "mailbox path too long");
+        return;
+    }
+    if (len < strlen(var_home_mailbox))
+        deliver_maildir(m, rcpt, u, path, res);
+    else
+        deliver_mbox(m, rcpt, u, path, u->gid, res);
+}
+
 void local_deliver(const struct local_msg *m, const struct qrcpt *rcpt, struct local_result *res)
 {
     struct mail_addr a;
     struct local_user u;
-    char path[PATH_MAX];
-    size_t len;
 
     if (mail_addr_from_internal(rcpt->address, &a) < 0) {
         result(res, DELIVER_BOUNCED, "5.1.3", "bad recipient address syntax");
@@ -157,22 +280,5 @@ void local_deliver(const struct local_msg *m, const struct qrcpt *rcpt, struct l
         result(res, DELIVER_BOUNCED, "5.1.1", "unknown user: \"%s\"", u.name[0] ? u.name : a.local);
         return;
     }
-    len = strlen(var_home_mailbox);
-    if (len == 0 || var_home_mailbox[len - 1] != '/' || var_home_mailbox[0] == '/') {
-        /* mbox delivery (mail_spool_directory, or a file under home) is not built yet. */
-        result(res, DELIVER_DEFERRED, "4.3.5",
-               "mail system configuration error: home_mailbox must name a Maildir "
-               "(like \"Maildir/\")");
-        return;
-    }
-    if (u.home[0] != '/') {
-        result(res, DELIVER_DEFERRED, "4.3.5", "home directory of user %s is not absolute", u.name);
-        return;
-    }
-    if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", strcmp(u.home, "/") ? u.home : "",
-                         (int)(len - 1), var_home_mailbox) >= sizeof(path)) {
-        result(res, DELIVER_DEFERRED, "4.3.5", "maildir path too long");
-        return;
-    }
-    deliver_maildir(m, rcpt, &u, path, res);
+    deliver_mailbox(m, rcpt, &u, res);
 }

@@ -40,10 +40,12 @@
     X(QMGR_HELD, "qmgr-held")                 /* linked into hold/, others not yet removed */      \
     X(QMGR_NAME_REMOVED, "qmgr-name-removed") /* one name of a finished message removed */         \
     X(QMGR_RECYCLED, "qmgr-recycled")         /* the last name renamed into spare/ */              \
-    /* local: one delivery to a Maildir and the status byte */                                     \
-    X(MAILDIR_WRITTEN, "maildir-written")         /* tmp file written and fsync'ed */              \
-    X(MAILDIR_LINKED, "maildir-linked")           /* linked into new/, new/ not yet synced */      \
-    X(MAILDIR_SYNCED, "maildir-synced")           /* new/ fsync'ed, status not yet marked */       \
+    /* local: one delivery to a Maildir or mbox, the status byte */                                \
+    X(MAILDIR_WRITTEN, "maildir-written") /* tmp file written and fsync'ed */                      \
+    X(MAILDIR_LINKED, "maildir-linked")   /* linked into new/, new/ not yet synced */              \
+    X(MAILDIR_SYNCED, "maildir-synced")   /* new/ fsync'ed, status not yet marked */               \
+    X(MBOX_SYNCED, "mbox-synced")         /* appended and fsync'ed, both locks still held */       \
+    X(MBOX_UNLOCKED, "mbox-unlocked")     /* locks released, status not yet marked */              \
     X(LOCAL_STATUS_MARKED, "local-status-marked") /* status byte written, not yet synced */        \
     X(LOCAL_STATUS_SYNCED, "local-status-synced") /* status byte fdatasync'ed, no reply yet */     \
     X(LOCAL_REPLIED, "local-replied")             /* the reply sent to qmgr */

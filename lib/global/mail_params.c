@@ -32,7 +32,7 @@ long long var_ipc_timeout, var_queue_run_delay, var_minimal_backoff_time;
 long long var_maximal_backoff_time, var_maximal_queue_lifetime;
 long long var_default_destination_concurrency_limit, var_qmgr_message_active_limit;
 long long var_smtp_tcp_port, var_daemon_timeout;
-long long var_deliver_lock_attempts, var_deliver_lock_delay;
+long long var_deliver_lock_attempts, var_deliver_lock_delay, var_stale_lock_time;
 char *var_stress, *var_default_database_type;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
@@ -150,6 +150,7 @@ static const struct param params[] = {
     STR("command_expansion_filter",
         "1234567890!@%-_=+:,./abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
         &var_command_expansion_filter),
+    TIME("stale_lock_time", "500s", &var_stale_lock_time, 's', 1, 86400),
     /* Set by master (-o stress=yes) when a service is at its process limit. */
     STR("stress", "", &var_stress),
     ENUM("default_database_type", "hash", &var_default_database_type, "hash|btree"),

@@ -77,6 +77,7 @@ extern long long var_deliver_lock_attempts;
 extern long long var_deliver_lock_delay;
 extern long long var_command_time_limit;
 extern char *var_command_expansion_filter;
+extern long long var_stale_lock_time;
 extern char *var_stress;
 extern char *var_default_database_type;
 extern char *var_alias_maps;
