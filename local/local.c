@@ -21,6 +21,7 @@
 #include "mymalloc.h"
 #include "priv.h"
 #include "crash_point.h"
+#include "resolve.h"
 
 /* The recipient in the file that the request names, or NULL. */
 static const struct qrcpt *find_rcpt(const struct qmsg *q, const struct deliver_rcpt *dr)
@@ -52,7 +53,7 @@ static void defer_all(const struct deliver_request *req, struct deliver_reply *r
 static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m,
                           struct local_result *results, struct deliver_reply *reply)
 {
-    bool changed = false;
+    bool changed = false, synced = true;
     size_t i;
 
     for (i = 0; i < req->nrcpts; i++) {
@@ -87,19 +88,21 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
                 changed = true;
             CRASH_POINT(LOCAL_STATUS_MARKED);
         }
-        log_delivery(req->queue_id, r->address, "local", m->q->arrival_sec, m->q->arrival_usec,
-                     res->dsn,
-                     res->status == DELIVER_SENT      ? "sent"
-                     : res->status == DELIVER_BOUNCED ? "bounced"
-                                                      : "deferred",
-                     res->reason);
+        /* local_deliver() logged each outcome; qmgr gets the sum. */
         deliver_reply_add(reply, r->offset, res->status, res->dsn, res->reason);
     }
     /* A crash after this point can no longer repeat these deliveries. */
-    if (changed && fdatasync(m->fd) < 0)
+    if (changed && fdatasync(m->fd) < 0) {
         msg_warn("%s: fdatasync queue file: %m", req->queue_id);
+        synced = false;
+    }
     if (changed)
         CRASH_POINT(LOCAL_STATUS_SYNCED);
+    /* Forwarded copies go out only for recipients now durably done
+     * (local_resubmit.c); a deferred recipient forwards again next time. */
+    for (i = 0; i < req->nrcpts; i++)
+        if (results[i].forward_id[0] && (results[i].status == DELIVER_DEFERRED || synced))
+            local_resubmit_finish(results[i].forward_id, results[i].status != DELIVER_DEFERRED);
 }
 
 static bool same_file(int fd, const char *path)
@@ -174,6 +177,7 @@ static void handle_request(const struct deliver_request *req, struct deliver_rep
 {
     struct local_msg m = {.queue_id = req->queue_id,
                           .recovered = (req->flags & DELIVER_FLAG_RECOVERED) != 0};
+    struct htable done;
     struct qmsg q;
     const char *why;
     char path[64];
@@ -205,7 +209,10 @@ static void handle_request(const struct deliver_request *req, struct deliver_rep
         return;
     }
     m.q = &q;
+    htable_init(&done, 16);
+    m.done = &done;
     deliver_rcpts(req, &m, results, reply);
+    htable_free(&done);
     qmsg_free(&q);
     close_quietly(m.fd);
 }
@@ -257,9 +264,18 @@ done:
     stream_close(s);
 }
 
+static void local_pre_jail(void)
+{
+    char *err;
+
+    /* Aliases tell which domains are ours too (remote ones are forwarded). */
+    if (resolve_init(&err) < 0 || local_expand_init(&err) < 0)
+        msg_fatal("%s", err);
+}
+
 int main(int argc, char **argv)
 {
-    static const struct server_opts opts = {.keep_root = true};
+    static const struct server_opts opts = {.keep_root = true, .pre_jail = local_pre_jail};
 
     single_server_main(argc, argv, "local", local_service, &opts);
 }

@@ -1,13 +1,18 @@
 /*
- * local_deliver.c - delivery of one recipient to a system account's
- * mailbox: ~/$home_mailbox as a Maildir (a value ending in "/") or an mbox
- * file, or with an empty home_mailbox (Postfix's default) the mbox file
- * $mail_spool_directory/USER.
+ * local_deliver.c - the destinations of local delivery:
  *
- * The message written is "Return-Path: <sender>", "Delivered-To: rcpt",
+ *   a mailbox:  ~/$home_mailbox as a Maildir (a value ending in "/") or an
+ *               mbox file, or with an empty home_mailbox (Postfix's
+ *               default) the mbox file $mail_spool_directory/USER; with
+ *               local_extension_folders, user+Folder goes into the Maildir++
+ *               folder .Folder when it exists
+ *   a file:     appended in mbox format (an alias or .forward "/path")
+ *   a command:  the message on its standard input (pipe_cmd.h)
+ *
+ * The message written is "Return-Path: <sender>", "Delivered-To: address",
  * then the queued content (mbox.h adds its From_ line and quoting).  All
- * file system work happens with the recipient's effective user and group
- * IDs, so a user can never make root write where the user could not.
+ * file system work happens with the effective ids of the user the delivery
+ * is for, so nobody can make root write where they could not.
  */
 #include "sys_defs.h"
 #include "local.h"
@@ -16,6 +21,7 @@
 #include "mail_params.h"
 #include "maildir.h"
 #include "mbox.h"
+#include "pipe_cmd.h"
 #include "iostuff.h"
 #include "mymalloc.h"
 #include "msg.h"
@@ -27,11 +33,8 @@ struct local_writer {
     const char *rcpt;
 };
 
-static void result(struct local_result *res, enum deliver_status status, const char *dsn,
-                   const char *fmt, ...) PRINTFLIKE(4, 5);
-
-static void result(struct local_result *res, enum deliver_status status, const char *dsn,
-                   const char *fmt, ...)
+void local_result_set(struct local_result *res, enum deliver_status status, const char *dsn,
+                      const char *fmt, ...)
 {
     va_list ap;
 
@@ -109,41 +112,44 @@ static long long write_message(int fd, void *ctx)
     return (long long)hlen + q->content_len;
 }
 
-/* The Delivered-To: address: the recipient, lower-cased as Postfix does. */
-static void delivered_to(const struct qrcpt *rcpt, char *out, size_t len)
+/* The Delivered-To: address: what is delivered to, lower-cased as Postfix does. */
+static void delivered_to(const struct local_dest *d, char *out, size_t len)
 {
-    str_copy(out, rcpt->address, len);
+    str_copy(out, d->address, len);
     str_lower(out);
 }
 
 /* Deliver to the Maildir at path as the user; fills *res. */
-static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
-                            const struct local_user *u, const char *path, struct local_result *res)
+static void deliver_maildir(const struct local_dest *d, const struct local_user *u,
+                            const char *path, struct local_result *res)
 {
+    const struct local_msg *m = d->m;
     struct local_writer w = {m, NULL};
     char base[512], rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
     char *why = NULL;
     int ret;
 
-    delivered_to(rcpt, rcpt_lc, sizeof(rcpt_lc));
+    delivered_to(d, rcpt_lc, sizeof(rcpt_lc));
     w.rcpt = rcpt_lc;
+    /* Named after the queue file's recipient: a repeat after a crash finds it. */
     maildir_base_name(base, sizeof(base), m->q->arrival_sec, m->q->arrival_usec, m->queue_id,
-                      (long long)rcpt->offset);
+                      (long long)d->rcpt->offset);
     if (priv_as_user(u->uid, u->gid) < 0) {
-        result(res, DELIVER_DEFERRED, "4.3.0", "cannot become user %s: %s", u->name,
-               strerror(errno));
+        local_result_set(res, DELIVER_DEFERRED, "4.3.0", "cannot become user %s: %s", u->name,
+                         strerror(errno));
         return;
     }
     ret = maildir_deliver(path, base, m->recovered, write_message, &w, &why);
     priv_as_root();
     if (ret == MAILDIR_DELIVERED) {
-        result(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
+        local_result_set(res, DELIVER_SENT, "2.0.0", "delivered to maildir");
     } else if (ret == MAILDIR_DUPLICATE) {
-        result(res, DELIVER_SENT, "2.0.0", "delivered to maildir by an earlier attempt");
+        local_result_set(res, DELIVER_SENT, "2.0.0", "delivered to maildir by an earlier attempt");
     } else {
         bool full = errno == ENOSPC || errno == EDQUOT;
 
-        result(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0", "maildir delivery failed: %s", why);
+        local_result_set(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0",
+                         "maildir delivery failed: %s", why);
     }
     free(why);
 }
@@ -152,10 +158,10 @@ static void deliver_maildir(const struct local_msg *m, const struct qrcpt *rcpt,
  * Append to the mbox file at path as the user, with group gid; fills *res.
  * For a repeated attempt after a crash, mbox.h compares the last message.
  */
-static void deliver_mbox(const struct local_msg *m, const struct qrcpt *rcpt,
-                         const struct local_user *u, const char *path, gid_t gid,
-                         struct local_result *res)
+static void deliver_mbox(const struct local_dest *d, const struct local_user *u, const char *path,
+                         gid_t gid, struct local_result *res)
 {
+    const struct local_msg *m = d->m;
     char rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
     struct mbox_opts opts;
     struct mbox_msg msg;
@@ -163,7 +169,7 @@ static void deliver_mbox(const struct local_msg *m, const struct qrcpt *rcpt,
     char *why = NULL;
     int ret, err;
 
-    delivered_to(rcpt, rcpt_lc, sizeof(rcpt_lc));
+    delivered_to(d, rcpt_lc, sizeof(rcpt_lc));
     buf_init(&hdr, 4 * MAIL_ADDR_TEXT_MAX + 64);
     delivery_headers(&hdr, m->q->sender, rcpt_lc);
     msg = (struct mbox_msg){.queue_id = m->queue_id,
@@ -176,8 +182,8 @@ static void deliver_mbox(const struct local_msg *m, const struct qrcpt *rcpt,
                             .content_len = m->q->content_len};
     mbox_opts_init(&opts, MBOX_F_OWNER | (m->recovered ? MBOX_F_CHECK_DUP : 0), u->uid);
     if (priv_as_user(u->uid, gid) < 0) {
-        result(res, DELIVER_DEFERRED, "4.3.0", "cannot become user %s: %s", u->name,
-               strerror(errno));
+        local_result_set(res, DELIVER_DEFERRED, "4.3.0", "cannot become user %s: %s", u->name,
+                         strerror(errno));
         buf_free(&hdr);
         return;
     }
@@ -186,14 +192,14 @@ static void deliver_mbox(const struct local_msg *m, const struct qrcpt *rcpt,
     priv_as_root();
     buf_free(&hdr);
     if (ret == MBOX_DELIVERED) {
-        result(res, DELIVER_SENT, "2.0.0", "delivered to mailbox");
+        local_result_set(res, DELIVER_SENT, "2.0.0", "delivered to mailbox");
     } else if (ret == MBOX_DUPLICATE) {
-        result(res, DELIVER_SENT, "2.0.0", "delivered to mailbox by an earlier attempt");
+        local_result_set(res, DELIVER_SENT, "2.0.0", "delivered to mailbox by an earlier attempt");
     } else {
         bool full = err == ENOSPC || err == EDQUOT || err == EFBIG;
 
-        result(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0",
-               "cannot update mailbox %s for user %s: %s", path, u->name, why);
+        local_result_set(res, DELIVER_DEFERRED, full ? "4.2.2" : "4.2.0",
+                         "cannot update mailbox %s for user %s: %s", path, u->name, why);
     }
     free(why);
 }
@@ -217,36 +223,61 @@ static gid_t spool_gid(const char *dir, const struct local_user *u)
     return st.st_gid;
 }
 
+/*
+ * user+Folder into the Maildir++ folder path/.Folder, when that exists (as
+ * Dovecot's LDA does; Postfix has no such option): a folder is never made
+ * here, so an extension cannot litter a mailbox with folders.  The check is
+ * made with the user's rights, as the delivery is.
+ */
+static void maildir_folder(char *path, size_t len, const struct local_user *u)
+{
+    char folder[PATH_MAX];
+    struct stat st;
+    bool is_dir;
+
+    if (strchr(u->extension, '/') || u->extension[0] == '.' ||
+        (size_t)snprintf(folder, sizeof(folder), "%s/.%s", path, u->extension) >= sizeof(folder))
+        return;
+    if (priv_as_user(u->uid, u->gid) < 0)
+        return;
+    is_dir = lstat(folder, &st) == 0 && S_ISDIR(st.st_mode);
+    priv_as_root();
+    if (is_dir)
+        str_copy(path, folder, len);
+}
+
 /* The mailbox as main.cf says: ~/$home_mailbox (Maildir or mbox) or the spool. */
-static void deliver_mailbox(const struct local_msg *m, const struct qrcpt *rcpt,
-                            const struct local_user *u, struct local_result *res)
+void local_deliver_mailbox(const struct local_dest *d, const struct local_user *u,
+                           struct local_result *res)
 {
     size_t len = strlen(var_home_mailbox);
     char path[PATH_MAX];
 
     if (len == 0) {
         if (var_mail_spool_dir[0] != '/') {
-            result(res, DELIVER_DEFERRED, "4.3.5",
-                   "mail system configuration error: mail_spool_directory is not absolute");
+            local_result_set(
+                res, DELIVER_DEFERRED, "4.3.5",
+                "mail system configuration error: mail_spool_directory is not absolute");
             return;
         }
         if ((size_t)snprintf(path, sizeof(path), "%s/%s", var_mail_spool_dir, u->name) >=
             sizeof(path)) {
-            result(res, DELIVER_DEFERRED, "4.3.5", "mailbox path too long");
+            local_result_set(res, DELIVER_DEFERRED, "4.3.5", "mailbox path too long");
             return;
         }
-        deliver_mbox(m, rcpt, u, path, spool_gid(var_mail_spool_dir, u), res);
+        deliver_mbox(d, u, path, spool_gid(var_mail_spool_dir, u), res);
         return;
     }
     if (var_home_mailbox[0] == '/') {
-        result(res, DELIVER_DEFERRED, "4.3.5",
-               "mail system configuration error: home_mailbox must be relative to the home "
-               "directory");
+        local_result_set(
+            res, DELIVER_DEFERRED, "4.3.5",
+            "mail system configuration error: home_mailbox must be relative to the home "
+            "directory");
         return;
     }
     if (u->home[0] != '/') {
-        result(res, DELIVER_DEFERRED, "4.3.5", "home directory of user %s is not absolute",
-               u->name);
+        local_result_set(res, DELIVER_DEFERRED, "4.3.5",
+                         "home directory of user %s is not absolute", u->name);
         return;
     }
     /* A trailing "/" means Maildir (and is not part of the path). */
@@ -254,31 +285,101 @@ static void deliver_mailbox(const struct local_msg *m, const struct qrcpt *rcpt,
         len--;
     if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", strcmp(u->home, "/") ? u->home : "",
                          (int)len, var_home_mailbox) >= sizeof(path)) {
-        result(res, DELIVER_DEFERRED, "4.3.5", "mailbox path too long");
+        local_result_set(res, DELIVER_DEFERRED, "4.3.5", "mailbox path too long");
         return;
     }
-    if (len < strlen(var_home_mailbox))
-        deliver_maildir(m, rcpt, u, path, res);
-    else
-        deliver_mbox(m, rcpt, u, path, u->gid, res);
+    if (len < strlen(var_home_mailbox)) {
+        if (var_local_extension_folders && u->extension[0])
+            maildir_folder(path, sizeof(path), u);
+        deliver_maildir(d, u, path, res);
+    } else {
+        deliver_mbox(d, u, path, u->gid, res);
+    }
 }
 
-void local_deliver(const struct local_msg *m, const struct qrcpt *rcpt, struct local_result *res)
+/* The header writer for files and commands: Return-Path, Delivered-To, content. */
+static struct local_writer dest_writer(const struct local_dest *d, char *rcpt_lc, size_t len)
 {
-    struct mail_addr a;
-    struct local_user u;
+    delivered_to(d, rcpt_lc, len);
+    return (struct local_writer){d->m, rcpt_lc};
+}
 
-    if (mail_addr_from_internal(rcpt->address, &a) < 0) {
-        result(res, DELIVER_BOUNCED, "5.1.3", "bad recipient address syntax");
+void local_deliver_file(const struct local_dest *d, const char *path, const struct local_rights *as,
+                        struct local_result *res)
+{
+    const struct local_msg *m = d->m;
+    char rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
+    struct mbox_opts opts;
+    struct mbox_msg msg;
+    struct buf hdr;
+    char *why = NULL;
+    int ret, err;
+
+    /* Postfix's special case: a sink that is not a regular file. */
+    if (strcmp(path, "/dev/null") == 0) {
+        local_result_set(res, DELIVER_SENT, "2.0.0", "delivered to file: /dev/null");
         return;
     }
-    switch (local_user_lookup(a.local, &u)) {
-    case LOCAL_USER_RETRY:
-        result(res, DELIVER_DEFERRED, "4.3.0", "user lookup failed; will try again");
-        return;
-    case LOCAL_USER_UNKNOWN:
-        result(res, DELIVER_BOUNCED, "5.1.1", "unknown user: \"%s\"", u.name[0] ? u.name : a.local);
+    (void)dest_writer(d, rcpt_lc, sizeof(rcpt_lc));
+    buf_init(&hdr, 4 * MAIL_ADDR_TEXT_MAX + 64);
+    delivery_headers(&hdr, m->q->sender, rcpt_lc);
+    msg = (struct mbox_msg){m->queue_id, m->q->sender, time(NULL),           buf_str(&hdr),
+                            hdr.len,     m->fd,        m->q->content_offset, m->q->content_len};
+    mbox_opts_init(&opts, m->recovered ? MBOX_F_CHECK_DUP : 0, as->uid);
+    if (priv_as_user(as->uid, as->gid) < 0) {
+        local_result_set(res, DELIVER_DEFERRED, "4.3.0", "cannot take the rights for %s: %s", path,
+                         strerror(errno));
+        buf_free(&hdr);
         return;
     }
-    deliver_mailbox(m, rcpt, &u, res);
+    ret = mbox_deliver(path, &msg, &opts, &why);
+    err = errno;
+    priv_as_root();
+    buf_free(&hdr);
+    if (ret == MBOX_DELIVERED || ret == MBOX_DUPLICATE)
+        local_result_set(res, DELIVER_SENT, "2.0.0", "delivered to file: %s", path);
+    else if (err == EPERM || err == EACCES || err == EISDIR || err == ELOOP)
+        local_result_set(res, DELIVER_BOUNCED, "5.2.0", "cannot append message to file %s: %s",
+                         path, why);
+    else
+        local_result_set(res, DELIVER_DEFERRED,
+                         err == ENOSPC || err == EDQUOT || err == EFBIG ? "4.2.2" : "4.2.0",
+                         "cannot append message to file %s: %s", path, why);
+    free(why);
+}
+
+void local_deliver_command(const struct local_dest *d, const char *command,
+                           const struct local_rights *as, struct local_result *res)
+{
+    char rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
+    struct local_writer w = dest_writer(d, rcpt_lc, sizeof(rcpt_lc));
+    struct pipe_cmd_result pres;
+    struct pipe_cmd_request req;
+    struct mail_addr a;
+    struct local_user who;
+    const struct local_user *u = as->user;
+
+    if (mail_addr_from_internal(d->address, &a) < 0)
+        memset(&a, 0, sizeof(a));
+    if (u == NULL) {
+        /* An alias command: its user is the owner of the rights. */
+        (void)local_user_by_uid(as->uid, &who);
+        u = &who;
+    }
+    memset(&req, 0, sizeof(req));
+    req.command = command;
+    req.uid = as->uid;
+    req.gid = as->gid;
+    req.env.sender = d->m->q->sender;
+    req.env.recipient = d->address;
+    req.env.user = u->name[0] ? u->name : a.local;
+    req.env.local = a.local;
+    req.env.extension = u->extension[0] ? u->extension : NULL;
+    req.env.domain = a.domain[0] ? a.domain : NULL;
+    req.env.home = u->home[0] ? u->home : NULL;
+    req.env.shell = u->shell[0] ? u->shell : NULL;
+    req.write_fn = write_message;
+    req.write_ctx = &w;
+    pipe_cmd_run(&req, &pres);
+    local_result_set(res, pres.status, pres.dsn, "%s", pres.reason);
 }

@@ -302,9 +302,12 @@ static void log_active(const struct qmgr_message *m, size_t nrcpt)
 
 /*
  * Open queue/id for loading; -1 if it is not (or no longer) there, or is
- * not to be taken now.  *names_r gets every name of the file.
+ * not to be taken now.  *names_r gets every name of the file; *unready_r
+ * (when set) says it is a new file not marked ready, which only a copy that
+ * local forwarded may be (message_unready_ok()).
  */
-static int message_open(const char *queue, const char *id, int flags, unsigned *names_r)
+static int message_open(const char *queue, const char *id, int flags, unsigned *names_r,
+                        time_t *unready_r)
 {
     struct stat st;
     char path[64];
@@ -327,16 +330,33 @@ static int message_open(const char *queue, const char *id, int flags, unsigned *
         return -1;
     }
     /* A new file that smtpd has not (yet) accepted is not ours (queue.h). */
+    *unready_r = 0;
     if (*names_r == QMGR_Q_INCOMING && !QUEUE_MODE_IS_READY(st.st_mode)) {
-        if (!(flags & QMGR_LOAD_UNREADY)) {
-            close_quietly(fd);
-            return -1;
-        }
-        msg_warn("%s: taking a queue file that was never marked accepted; its client may send "
-                 "it again",
-                 id);
+        if (flags & QMGR_LOAD_UNREADY)
+            msg_warn("%s: taking a queue file that was never marked accepted; its client may "
+                     "send it again",
+                     id);
+        else
+            *unready_r = st.st_ctime;
     }
     return fd;
+}
+
+/*
+ * An unready file may still be taken by a running qmgr when it is a copy
+ * local forwarded (forwarded_from) and older than a minute: local marks its
+ * copies ready right after the original recipient is marked done, so an
+ * old unready copy is one whose local died in between (local_resubmit.c).
+ * An unready file of smtpd's is never taken: its client heard no 250.
+ */
+#define QMGR_FORWARD_ORPHAN_SECS 60
+
+static bool message_unready_ok(const char *id, const struct qmsg *q, time_t ctime)
+{
+    if (qmsg_attr(q, "forwarded_from") == NULL || time(NULL) - ctime < QMGR_FORWARD_ORPHAN_SECS)
+        return false;
+    msg_info("%s: taking a forwarded copy that its delivery agent did not finish", id);
+    return true;
 }
 
 int qmgr_message_load(const char *queue, const char *id, int flags)
@@ -345,16 +365,24 @@ int qmgr_message_load(const char *queue, const char *id, int flags)
     struct qmsg q;
     const char *why;
     unsigned need = 0, names;
+    time_t unready;
     size_t i;
     int fd;
 
     if (qmgr_message_find(id) != NULL)
         return 0;
-    if ((fd = message_open(queue, id, flags, &names)) < 0)
+    if ((fd = message_open(queue, id, flags, &names, &unready)) < 0)
         return -1;
     if (qfile_read(fd, &q, &why) < 0) {
         close_quietly(fd);
-        message_corrupt(queue, id, names, why);
+        /* Not ready: its writer may still be at it, a half-file is no corruption. */
+        if (!unready)
+            message_corrupt(queue, id, names, why);
+        return -1;
+    }
+    if (unready && !message_unready_ok(id, &q, unready)) {
+        qmsg_free(&q);
+        close_quietly(fd);
         return -1;
     }
     m = message_new(id, names, &q);

@@ -14,6 +14,14 @@ static bool alias_blank(int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* Is p the first non-blank of its line? */
+static bool alias_line_start(const char *value, const char *p)
+{
+    while (p > value && (p[-1] == ' ' || p[-1] == '\t'))
+        p--;
+    return p == value || p[-1] == '\n';
+}
+
 static struct alias_item *alias_add(struct alias_list *l, enum alias_item_type type,
                                     const char *text)
 {
@@ -93,7 +101,7 @@ static int alias_item_text(const char **pp, const char *end, struct buf *out, st
         }
         if (quoted && *p == '\\' && p + 1 < end)
             p++;
-        else if (!quoted && *p == ',')
+        else if (!quoted && (*p == ',' || *p == '\n'))
             break;
         if (buf_putc(out, *p) < 0) {
             *why = "destination too long";
@@ -133,6 +141,11 @@ int alias_list_parse(const char *value, size_t len, struct alias_list *l, const 
             p++;
         if (p == end)
             break;
+        if (*p == '#' && alias_line_start(value, p)) { /* a comment line, in files */
+            while (p < end && *p != '\n')
+                p++;
+            continue;
+        }
         if (l->n >= ALIAS_ITEMS_MAX) {
             *error_r = "too many destinations";
             goto fail;

@@ -8,9 +8,10 @@
  *   |command arguments     pipe the message into a command
  *   :include:/path/file    more destinations, read from the file
  *
- * Items are separated by commas; an item in double quotes (with \ escaping
- * the next character) may hold commas and white space, as in
- * "|/usr/bin/vacation -a joe, jr".  A .forward file is user input: every
+ * Items are separated by commas or line ends; an item in double quotes
+ * (with \ escaping the next character) may hold commas and white space, as
+ * in "|/usr/bin/vacation -a joe, jr".  In a file, a line that starts with
+ * '#' is a comment.  A .forward file is user input: every
  * limit here is enforced before anything is looked at further.
  */
 #ifndef POSTERN_ALIAS_LIST_H

@@ -46,8 +46,10 @@
     X(MAILDIR_SYNCED, "maildir-synced")   /* new/ fsync'ed, status not yet marked */               \
     X(MBOX_SYNCED, "mbox-synced")         /* appended and fsync'ed, both locks still held */       \
     X(MBOX_UNLOCKED, "mbox-unlocked")     /* locks released, status not yet marked */              \
+    X(LOCAL_FORWARDED, "local-forwarded") /* a copy for other domains made, unready */             \
     X(LOCAL_STATUS_MARKED, "local-status-marked") /* status byte written, not yet synced */        \
     X(LOCAL_STATUS_SYNCED, "local-status-synced") /* status byte fdatasync'ed, no reply yet */     \
+    X(LOCAL_FORWARD_READY, "local-forward-ready") /* the copy marked ready, no reply yet */        \
     X(LOCAL_REPLIED, "local-replied")             /* the reply sent to qmgr */
 
 enum crash_point_id {

@@ -6,6 +6,17 @@
 #include "mail_params.h"
 #include "strutil.h"
 
+/* The parts of a passwd entry an account keeps. */
+static int local_user_fill(const struct passwd *pw, struct local_user *u)
+{
+    u->uid = pw->pw_uid;
+    u->gid = pw->pw_gid;
+    if (str_copy(u->home, pw->pw_dir, sizeof(u->home)) >= sizeof(u->home) ||
+        str_copy(u->shell, pw->pw_shell ? pw->pw_shell : "", sizeof(u->shell)) >= sizeof(u->shell))
+        return LOCAL_USER_RETRY;
+    return LOCAL_USER_FOUND;
+}
+
 int local_user_lookup(const char *local_part, struct local_user *u)
 {
     struct passwd pw, *res = NULL;
@@ -31,9 +42,39 @@ int local_user_lookup(const char *local_part, struct local_user *u)
         return LOCAL_USER_RETRY;
     if (res == NULL)
         return LOCAL_USER_UNKNOWN;
-    u->uid = pw.pw_uid;
-    u->gid = pw.pw_gid;
-    if (str_copy(u->home, pw.pw_dir, sizeof(u->home)) >= sizeof(u->home))
+    return local_user_fill(&pw, u);
+}
+
+int local_user_by_uid(uid_t uid, struct local_user *u)
+{
+    struct passwd pw, *res = NULL;
+    char pwbuf[4096];
+    int err;
+
+    memset(u, 0, sizeof(*u));
+    err = getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &res);
+    if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM)
         return LOCAL_USER_RETRY;
-    return LOCAL_USER_FOUND;
+    if (res == NULL)
+        return LOCAL_USER_UNKNOWN;
+    if (str_copy(u->name, pw.pw_name, sizeof(u->name)) >= sizeof(u->name))
+        return LOCAL_USER_UNKNOWN;
+    return local_user_fill(&pw, u);
+}
+
+int local_user_by_name(const char *name, struct local_user *u)
+{
+    struct passwd pw, *res = NULL;
+    char pwbuf[4096];
+    int err;
+
+    memset(u, 0, sizeof(*u));
+    if (str_copy(u->name, name, sizeof(u->name)) >= sizeof(u->name))
+        return LOCAL_USER_UNKNOWN;
+    err = getpwnam_r(name, &pw, pwbuf, sizeof(pwbuf), &res);
+    if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM)
+        return LOCAL_USER_RETRY;
+    if (res == NULL)
+        return LOCAL_USER_UNKNOWN;
+    return local_user_fill(&pw, u);
 }

@@ -20,6 +20,7 @@ struct local_user {
     uid_t uid;
     gid_t gid;
     char home[PATH_MAX];
+    char shell[PATH_MAX];
 };
 
 #define LOCAL_USER_FOUND 0
@@ -28,5 +29,10 @@ struct local_user {
 
 /* Look up the account for a local part. */
 int local_user_lookup(const char *local_part, struct local_user *u);
+
+/* The account with this user ID (name, home, shell; no extension). */
+int local_user_by_uid(uid_t uid, struct local_user *u);
+/* The account with this name, exactly (default_privs); no extension handling. */
+int local_user_by_name(const char *name, struct local_user *u);
 
 #endif

@@ -14,4 +14,9 @@
 void log_delivery(const char *queue_id, const char *rcpt, const char *relay, long long arrival_sec,
                   long arrival_usec, const char *dsn, const char *status, const char *reason);
 
+/* The same for a recipient that an alias or .forward led to: orig_to=<orig>. */
+void log_delivery_orig(const char *queue_id, const char *rcpt, const char *orig, const char *relay,
+                       long long arrival_sec, long arrival_usec, const char *dsn,
+                       const char *status, const char *reason);
+
 #endif

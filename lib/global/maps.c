@@ -12,6 +12,7 @@ struct maps {
     char *title;
     struct dict **dicts;
     size_t n;
+    const struct dict *last; /* the table of the last hit */
 };
 
 int maps_open(const char *title, const char *list, struct maps **m_r, char **error_r)
@@ -69,10 +70,17 @@ int maps_find(struct maps *m, const char *key, const char **value_r, char **erro
             free(why);
             return -1;
         }
-        if (r > 0)
+        if (r > 0) {
+            m->last = m->dicts[i];
             return 1;
+        }
     }
     return 0;
+}
+
+int maps_last_owner(const struct maps *m, uid_t *uid_r)
+{
+    return m->last ? dict_owner(m->last, uid_r) : -1;
 }
 
 /* Where the extension starts in local (at the first delimiter), or NULL. */

@@ -51,5 +51,11 @@ int maps_find_addr(struct maps *m, const struct mail_addr *a, bool local_forms,
  * maps_find().
  */
 int maps_find_local(struct maps *m, const char *local, const char **value_r, char **error_r);
+/*
+ * The owner of the file of the table that answered the last successful
+ * lookup (local runs alias commands with the rights of the alias file's
+ * owner); -1 if that table has no file (inline:, static:).
+ */
+int maps_last_owner(const struct maps *m, uid_t *uid_r);
 
 #endif

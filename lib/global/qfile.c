@@ -582,7 +582,7 @@ static int qfile_take_back(struct qfile_writer *w, const char *path, int err)
     return -1;
 }
 
-int qfile_commit(struct qfile_writer *w, int dirfd)
+static int qfile_commit_as(struct qfile_writer *w, int dirfd, bool ready)
 {
     char path[64];
     int err;
@@ -598,11 +598,22 @@ int qfile_commit(struct qfile_writer *w, int dirfd)
         return qfile_take_back(w, path, errno);
     CRASH_POINT(SMTPD_DIR_SYNCED);
     /* The decision to accept; it need not be durable itself (queue.h). */
-    if (fchmod(w->fd, QUEUE_MODE_READY) < 0)
+    if (ready && fchmod(w->fd, QUEUE_MODE_READY) < 0)
         return qfile_take_back(w, path, errno);
-    CRASH_POINT(SMTPD_READY);
+    if (ready)
+        CRASH_POINT(SMTPD_READY);
     qfile_done(w);
     return 0;
+}
+
+int qfile_commit(struct qfile_writer *w, int dirfd)
+{
+    return qfile_commit_as(w, dirfd, true);
+}
+
+int qfile_commit_unready(struct qfile_writer *w, int dirfd)
+{
+    return qfile_commit_as(w, dirfd, false);
 }
 
 void qfile_abort(struct qfile_writer *w)

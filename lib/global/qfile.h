@@ -150,6 +150,13 @@ void qfile_content_end(struct qfile_writer *w);
  * ENOSPC).
  */
 int qfile_commit(struct qfile_writer *w, int dirfd);
+/*
+ * The same, but the file is left not ready (queue.h), for a writer that
+ * must record elsewhere that it made the file before qmgr may take it
+ * (local forwarding mail: queue_mark_ready() once the original recipient
+ * is marked done).
+ */
+int qfile_commit_unready(struct qfile_writer *w, int dirfd);
 /* Abandon the file (remove the temporary name). */
 void qfile_abort(struct qfile_writer *w);
 

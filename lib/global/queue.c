@@ -105,6 +105,15 @@ int queue_link(const char *queue, const char *new_queue, const char *id)
     return -1;
 }
 
+int queue_mark_ready(const char *id)
+{
+    char path[64];
+
+    queue_path(path, sizeof(path), QUEUE_INCOMING, id);
+    /* By name: incoming/ is mail_owner's, and so is the caller (local switches first). */
+    return chmod(path, QUEUE_MODE_READY);
+}
+
 int queue_move(const char *queue, const char *new_queue, const char *id)
 {
     char from[64];

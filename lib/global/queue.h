@@ -71,6 +71,8 @@ int queue_dirs_create(const char *queue_dir, uid_t owner, gid_t owner_gid, gid_t
  * (the same inode), the old name is simply removed.  -1 with errno.
  */
 int queue_move(const char *queue, const char *new_queue, const char *id);
+/* Mark incoming/id ready for qmgr (queue.h's QUEUE_MODE_READY); -1 with errno. */
+int queue_mark_ready(const char *id);
 /* Add a second name new_queue/id for queue/id (EEXIST is success). */
 int queue_link(const char *queue, const char *new_queue, const char *id);
 

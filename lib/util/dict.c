@@ -137,6 +137,14 @@ int dict_lookup(struct dict *d, const char *key, const char **value_r, char **er
     return d->ops->lookup(d, d->key, value_r, error_r);
 }
 
+int dict_owner(const struct dict *d, uid_t *uid_r)
+{
+    if (d->ops->file == NULL || d->stamp.st_ino == 0)
+        return -1;
+    *uid_r = d->stamp.st_uid;
+    return 0;
+}
+
 void dict_close(struct dict *d)
 {
     if (d == NULL)

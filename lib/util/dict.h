@@ -68,6 +68,8 @@ int dict_open(const char *spec, int flags, struct dict **d_r, char **error_r);
  */
 int dict_lookup(struct dict *d, const char *key, const char **value_r, char **error_r);
 void dict_close(struct dict *d);
+/* The owner of the table's file when it was (re)opened; -1 for tables without one. */
+int dict_owner(const struct dict *d, uid_t *uid_r);
 
 /* Is type one of the kinds dict_open() knows?  (For checking configuration.) */
 bool dict_type_known(const char *type);

@@ -32,11 +32,12 @@ import os
 import re
 import smtplib
 import stat
+import subprocess
 import time
 
 import pytest
 
-from postern_instance import wait_until
+from postern_instance import BIN_DIR, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEADER = os.path.join(HERE, "..", "..", "lib", "global", "crash_point.h")
@@ -82,7 +83,7 @@ def tags(inst, user):
         box.close()
 
 
-def make(make_instance, point):
+def make(make_instance, point, member):
     inst = make_instance(start=False, main_cf={
         "relay_domains": "remote.test",
         "maximal_queue_lifetime": "3s",
@@ -93,6 +94,16 @@ def make(make_instance, point):
     if point.startswith("mbox-"):
         use_mbox(inst)
     inst.with_fake_agent()
+    # An alias with a member in another domain: the copy for it is forwarded
+    # in a new queue file (local_resubmit.c).
+    aliases = os.path.join(inst.etc, "aliases")
+    with open(aliases, "w") as f:
+        f.write("fwd: %s, far@remote.test\n" % member)
+    r = subprocess.run([os.path.join(BIN_DIR, "postern-map"), "-c", inst.etc, "-a", aliases],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    inst.params["alias_maps"] = "hash:" + aliases
+    inst.write_main_cf(inst.params)
     inst.master_cf.append("smtp unix - - n - - fake_agent sink")
     inst.write_master_cf(inst.master_cf)
     crash_dir = os.path.join(inst.dir, "crash")
@@ -144,7 +155,7 @@ def settled(inst):
 
 @pytest.mark.parametrize("point", crash_points())
 def test_crash_point(make_instance, user, user2, point):
-    inst = make(make_instance, point)
+    inst = make(make_instance, point, user2.name)
     a, b = user.name + "@test.example", user2.name + "@test.example"
     plan = [
         [a],
@@ -153,6 +164,7 @@ def test_crash_point(make_instance, user, user2, point):
         [a, "defer1@remote.test"],  # its remote recipient defers, expires and is held
         [b],
         [a, b, "r2@remote.test"],
+        ["fwd@test.example"],  # the alias: b, and far@remote.test in a forwarded copy
     ]
     sent = []
     for i, rcpts in enumerate(plan):
@@ -177,6 +189,10 @@ def test_crash_point(make_instance, user, user2, point):
                 if not local.startswith("defer"):
                     assert sunk.count((qid, r)) == 1, "%s of %s: %s" % (r, good, sunk)
                 continue
+            if local == "fwd":
+                far = [q for q, addr in sunk if addr == "far@remote.test"]
+                assert len(far) == 1 and far[0] != qid, "the forwarded copy: %s" % sunk
+                local = user2.name
             got = delivered[local]
             assert got.count(good) == 1, "%s got %s %d times" % (r, good, got.count(good))
             for t in attempts:
@@ -186,7 +202,11 @@ def test_crash_point(make_instance, user, user2, point):
     # The held message is the one with the expired recipient.
     held = sorted(os.listdir(os.path.join(inst.queue, "hold")))
     assert held == [sent[3][3]], "hold/ has %s" % held
-    # Anything left in incoming/ was never acknowledged.
+    # Anything left in incoming/ was never acknowledged, and no forwarded copy
+    # waits there: it would go out a minute later, a second time.
     for name in os.listdir(os.path.join(inst.queue, "incoming")):
         assert name.startswith(".") or name not in acked, "acknowledged %s left in incoming/" % name
+        if not name.startswith("."):
+            with open(os.path.join(inst.queue, "incoming", name), "rb") as f:
+                assert b"forwarded_from=" not in f.read(), "a forwarded copy left: " + name
     inst.check_queue_invariants()

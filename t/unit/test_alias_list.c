@@ -48,6 +48,10 @@ static void test_items(void **state UNUSED)
         {"", ""},
         {"\"\"", ""}, /* the fuzzer's find: an empty quoted item */
         {"\"\", bob", "A:bob@;"},
+        /* files: one per line, comments */
+        {"# my .forward\nbob\n\\me\n  # indented comment\ncarol", "A:bob@;N:me@;A:carol@;"},
+        {"a # not a comment", "B:bad address \"a # not a comment\": bad address syntax;"},
+        {"\"|cmd\n2\"", "C:cmd\n2;"},
     };
     size_t i;
 

@@ -104,6 +104,12 @@ static void test_hash_and_btree(void **state UNUSED)
         assert_string_equal(get(d, "@example.com"), "catch");
         assert_string_equal(get(d, "empty"), "");
         assert_null(get(d, "bob@example.com"));
+        {
+            uid_t uid = 12345;
+
+            assert_int_equal(dict_owner(d, &uid), 0);
+            assert_int_equal(uid, geteuid()); /* who made the file */
+        }
         dict_close(d);
     }
     /* A second entry for a key is refused; the first stays. */

@@ -99,6 +99,11 @@ static void test_local_parts(void **state UNUSED)
     assert_int_equal(maps_find_local(m, "Bob+other", &v, &err), 1);
     assert_string_equal(v, "robert");
     assert_int_equal(maps_find_local(m, "PostMaster", &v, &err), 1);
+    {
+        uid_t uid;
+
+        assert_int_equal(maps_last_owner(m, &uid), -1); /* inline: has no file */
+    }
     assert_int_equal(maps_find_local(m, "carol", &v, &err), 0);
     assert_int_equal(maps_find_local(m, "+bob", &v, &err), 0);
     maps_free(m);
