@@ -13,6 +13,8 @@
 #include "mynetworks.h"
 #include "queue.h"
 #include "resolve.h"
+#include "maps.h"
+#include "virtual.h"
 #include "dns.h"
 #include "iostuff.h"
 #include "mymalloc.h"
@@ -93,6 +95,7 @@ static bool program_ok(const char *name, char **why)
 static void check_config(void)
 {
     struct master_ent *ents;
+    struct maps *aliases;
     char *err, *path;
     const char *why;
     size_t n, i;
@@ -122,8 +125,12 @@ static void check_config(void)
         fail(EX_CONFIG, "%s", err);
     if (getgrnam(var_setgid_group) == NULL)
         fail(EX_CONFIG, "setgid_group: unknown group \"%s\"", var_setgid_group);
-    if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0)
+    if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0 || virtual_init(&err) < 0)
         fail(EX_CONFIG, "%s", err);
+    /* The tables smtpd and local open: a missing .db stops them, so say so now. */
+    if (maps_open("alias_maps", var_alias_maps, &aliases, &err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    maps_free(aliases);
     if (*var_dns_resolver_conf && dns_init(var_dns_resolver_conf, &why) < 0)
         fail(EX_CONFIG, "dns_resolver_conf %s: %s", var_dns_resolver_conf, why);
     /* Every daemon opens it as root: a path someone else controls is an error. */

@@ -23,6 +23,15 @@
 #include "crash_point.h"
 #include "resolve.h"
 
+/* Serving master.cf's "virtual" service: virtual mailboxes, not accounts. */
+static bool local_virtual;
+
+/* The relay= of log lines: the transport served. */
+static const char *local_relay(void)
+{
+    return local_virtual ? "virtual" : "local";
+}
+
 /* The recipient in the file that the request names, or NULL. */
 static const struct qrcpt *find_rcpt(const struct qmsg *q, const struct deliver_rcpt *dr)
 {
@@ -43,7 +52,7 @@ static void defer_all(const struct deliver_request *req, struct deliver_reply *r
 
     msg_warn("%s: %s", req->queue_id, reason);
     for (i = 0; i < req->nrcpts; i++) {
-        log_delivery(req->queue_id, req->rcpts[i].address, "local", req->arrival_sec,
+        log_delivery(req->queue_id, req->rcpts[i].address, local_relay(), req->arrival_sec,
                      req->arrival_usec, "4.3.0", "deferred", reason);
         deliver_reply_add(reply, req->rcpts[i].offset, DELIVER_DEFERRED, "4.3.0", reason);
     }
@@ -63,7 +72,7 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
 
         if (r == NULL) {
             msg_warn("%s: request names a recipient not in the queue file", req->queue_id);
-            log_delivery(req->queue_id, req->rcpts[i].address, "local", m->q->arrival_sec,
+            log_delivery(req->queue_id, req->rcpts[i].address, local_relay(), m->q->arrival_sec,
                          m->q->arrival_usec, "4.3.0", "deferred",
                          "recipient not found in queue file");
             deliver_reply_add(reply, req->rcpts[i].offset, DELIVER_DEFERRED, "4.3.0",
@@ -78,7 +87,10 @@ static void deliver_rcpts(const struct deliver_request *req, struct local_msg *m
                               status == QFILE_RCPT_DELIVERED ? "2.0.0" : "5.0.0", "already done");
             continue;
         }
-        local_deliver(m, r, res);
+        if (local_virtual)
+            local_deliver_virtual(m, r, res);
+        else
+            local_deliver(m, r, res);
         if (res->status != DELIVER_DEFERRED) {
             if (qfile_set_status(m->fd, r->offset,
                                  res->status == DELIVER_SENT ? QFILE_RCPT_DELIVERED
@@ -269,7 +281,9 @@ static void local_pre_jail(void)
     char *err;
 
     /* Aliases tell which domains are ours too (remote ones are forwarded). */
-    if (resolve_init(&err) < 0 || local_expand_init(&err) < 0)
+    local_virtual = strcmp(server_service, "virtual") == 0;
+    if (resolve_init(&err) < 0 ||
+        (local_virtual ? local_virtual_init(&err) : local_expand_init(&err)) < 0)
         msg_fatal("%s", err);
 }
 

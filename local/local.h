@@ -11,6 +11,9 @@
  *                     a command, each with the rights it runs under
  *   local_resubmit.c  addresses that are not ours: the message goes back
  *                     into the queue, once, in a new queue file
+ *   local_virtual.c   the same program as master.cf's "virtual" service:
+ *                     mailboxes of virtual mailbox domains (virtual.h),
+ *                     with their ids and quotas
  *
  * local runs as root only to take the rights of whoever a delivery is for;
  * nothing it runs or writes comes from a message or a session: commands and
@@ -86,6 +89,15 @@ struct local_dest {
 /* Into u's mailbox (home_mailbox / mail_spool_directory), as u. */
 void local_deliver_mailbox(const struct local_dest *d, const struct local_user *u,
                            struct local_result *res);
+/* Into the Maildir at path, as u (u->name only names it in errors). */
+void local_deliver_maildir(const struct local_dest *d, const struct local_user *u, const char *path,
+                           struct local_result *res);
+/*
+ * Append to the mbox file at path as u, with group gid.  For a repeated
+ * attempt after a crash, mbox.h compares the last message.
+ */
+void local_deliver_mbox(const struct local_dest *d, const struct local_user *u, const char *path,
+                        gid_t gid, struct local_result *res);
 /* Append to the file path (mbox format) with the rights in *as. */
 void local_deliver_file(const struct local_dest *d, const char *path, const struct local_rights *as,
                         struct local_result *res);
@@ -95,6 +107,14 @@ void local_deliver_command(const struct local_dest *d, const char *command,
 /* Fill a result. */
 void local_result_set(struct local_result *res, enum deliver_status status, const char *dsn,
                       const char *fmt, ...) PRINTFLIKE(4, 5);
+
+/* local_virtual.c ----------------------------------------------------------- */
+
+/* Open the virtual tables (before serving requests); -1 with *error_r. */
+int local_virtual_init(char **error_r);
+/* Deliver one recipient of a virtual mailbox domain; logs the outcome, fills *res. */
+void local_deliver_virtual(const struct local_msg *m, const struct qrcpt *rcpt,
+                           struct local_result *res);
 
 /* local_resubmit.c ---------------------------------------------------------- */
 

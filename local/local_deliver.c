@@ -119,9 +119,8 @@ static void delivered_to(const struct local_dest *d, char *out, size_t len)
     str_lower(out);
 }
 
-/* Deliver to the Maildir at path as the user; fills *res. */
-static void deliver_maildir(const struct local_dest *d, const struct local_user *u,
-                            const char *path, struct local_result *res)
+void local_deliver_maildir(const struct local_dest *d, const struct local_user *u, const char *path,
+                           struct local_result *res)
 {
     const struct local_msg *m = d->m;
     struct local_writer w = {m, NULL};
@@ -154,12 +153,8 @@ static void deliver_maildir(const struct local_dest *d, const struct local_user 
     free(why);
 }
 
-/*
- * Append to the mbox file at path as the user, with group gid; fills *res.
- * For a repeated attempt after a crash, mbox.h compares the last message.
- */
-static void deliver_mbox(const struct local_dest *d, const struct local_user *u, const char *path,
-                         gid_t gid, struct local_result *res)
+void local_deliver_mbox(const struct local_dest *d, const struct local_user *u, const char *path,
+                        gid_t gid, struct local_result *res)
 {
     const struct local_msg *m = d->m;
     char rcpt_lc[MAIL_ADDR_TEXT_MAX + 1];
@@ -265,7 +260,7 @@ void local_deliver_mailbox(const struct local_dest *d, const struct local_user *
             local_result_set(res, DELIVER_DEFERRED, "4.3.5", "mailbox path too long");
             return;
         }
-        deliver_mbox(d, u, path, spool_gid(var_mail_spool_dir, u), res);
+        local_deliver_mbox(d, u, path, spool_gid(var_mail_spool_dir, u), res);
         return;
     }
     if (var_home_mailbox[0] == '/') {
@@ -291,9 +286,9 @@ void local_deliver_mailbox(const struct local_dest *d, const struct local_user *
     if (len < strlen(var_home_mailbox)) {
         if (var_local_extension_folders && u->extension[0])
             maildir_folder(path, sizeof(path), u);
-        deliver_maildir(d, u, path, res);
+        local_deliver_maildir(d, u, path, res);
     } else {
-        deliver_mbox(d, u, path, u->gid, res);
+        local_deliver_mbox(d, u, path, u->gid, res);
     }
 }
 

@@ -119,7 +119,8 @@ static void outcome(struct expansion *x, const char *to, const char *relay,
                     const struct local_result *res)
 {
     const struct qmsg *q = x->dest.m->q;
-    const char *orig = x->dest.rcpt->address;
+    /* The address the message came in for: before any virtual alias, too. */
+    const char *orig = x->dest.rcpt->orcpt ? x->dest.rcpt->orcpt : x->dest.rcpt->address;
 
     log_delivery_orig(x->dest.m->queue_id, to, str_eq_nocase(to, orig) ? NULL : orig, relay,
                       q->arrival_sec, q->arrival_usec, res->dsn, deliver_status_name(res->status),

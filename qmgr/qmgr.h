@@ -39,6 +39,7 @@ struct qmgr_transport;
 
 struct qmgr_rcpt {
     char *address;
+    char *orig; /* what it came in as, if a virtual alias led to it (for orig_to=) */
     off_t offset;
     struct qmgr_transport *transport;
     enum qmgr_rcpt_state state;
@@ -79,6 +80,8 @@ void qmgr_message_job_done(struct qmgr_message *m);
 /* Log a deferral decided by qmgr itself and note it on the recipient. */
 void qmgr_rcpt_defer(struct qmgr_message *m, struct qmgr_rcpt *r, const char *relay,
                      const char *dsn, const char *reason);
+/* The queue directory bit (QMGR_Q_LOCAL or QMGR_Q_REMOTE) of a transport's messages. */
+unsigned qmgr_transport_queue(const struct qmgr_transport *t);
 
 /* qmgr_deliver.c */
 struct qmgr_transport *qmgr_transport_get(const char *name);

@@ -331,7 +331,7 @@ static void agent_send(struct qmgr_agent *a, struct qmgr_job *job)
     struct buf frame;
     size_t i;
 
-    req.queue_name = (m->names & QMGR_Q_LOCAL) && strcmp(a->transport->name, "local") == 0
+    req.queue_name = (m->names & QMGR_Q_LOCAL) && qmgr_transport_queue(a->transport) == QMGR_Q_LOCAL
                          ? QUEUE_LOCAL
                          : QUEUE_REMOTE;
     req.queue_id = m->id;

@@ -154,8 +154,10 @@ static void message_free(struct qmgr_message *m)
         m->next->prev = m->prev;
     (void)htable_delete(&qmgr_active_ids, m->id);
     event_cancel_timer(message_settle_retry, m);
-    for (i = 0; i < m->nrcpts; i++)
+    for (i = 0; i < m->nrcpts; i++) {
         free(m->rcpts[i].address);
+        free(m->rcpts[i].orig);
+    }
     free(m->rcpts);
     free(m->sender);
     free(m);
@@ -163,9 +165,13 @@ static void message_free(struct qmgr_message *m)
     qmgr_room_freed();
 }
 
-static unsigned rcpt_queue(const struct qmgr_rcpt *r)
+unsigned qmgr_transport_queue(const struct qmgr_transport *t)
 {
-    return strcmp(qmgr_transport_name(r->transport), "local") == 0 ? QMGR_Q_LOCAL : QMGR_Q_REMOTE;
+    const char *name = qmgr_transport_name(t);
+
+    /* local/ is for the agents on this machine, remote/ for the SMTP client. */
+    return strcmp(name, "local") == 0 || strcmp(name, "virtual") == 0 ? QMGR_Q_LOCAL
+                                                                      : QMGR_Q_REMOTE;
 }
 
 /* A file that cannot be read is kept for the administrator, never deleted. */
@@ -215,6 +221,7 @@ static struct qmgr_message *message_new(const char *id, unsigned names, const st
         if (q->rcpts[i].status != QFILE_RCPT_PENDING)
             continue;
         m->rcpts[m->nrcpts].address = xstrdup(q->rcpts[i].address);
+        m->rcpts[m->nrcpts].orig = q->rcpts[i].orcpt ? xstrdup(q->rcpts[i].orcpt) : NULL;
         m->rcpts[m->nrcpts].offset = q->rcpts[i].offset;
         m->rcpts[m->nrcpts].state = QR_WAITING;
         m->nrcpts++;
@@ -231,34 +238,57 @@ static struct qmgr_message *message_new(const char *id, unsigned names, const st
 }
 
 /*
- * Pending recipients of a message older than maximal_queue_lifetime fail.
- * Only while no delivery agent holds the file's lock (one left over from an
+ * Fail the waiting recipients that pick() chooses, in the file first.  Only
+ * while no delivery agent holds the file's lock (one left over from an
  * earlier qmgr may still be delivering it): its status bytes are theirs.
+ * Returns false if the lock was busy (the recipients then stay waiting).
  */
-static void message_expire(struct qmgr_message *m, int fd)
+static bool message_fail(struct qmgr_message *m, int fd, bool (*pick)(const struct qmgr_rcpt *),
+                         const char *dsn, const char *status, const char *reason)
 {
     size_t i;
 
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK && errno != EINTR)
             msg_warn("%s: lock queue file: %m", m->id);
-        return;
+        return false;
     }
     for (i = 0; i < m->nrcpts; i++) {
         struct qmgr_rcpt *r = m->rcpts + i;
 
+        if (r->state != QR_WAITING || !pick(r))
+            continue;
         if (qfile_set_status(fd, r->offset, QFILE_RCPT_FAILED) < 0 && errno != EALREADY) {
             msg_warn("%s: update recipient status: %m", m->id);
             continue;
         }
-        log_delivery(m->id, r->address, "none", m->arrival_sec, m->arrival_usec, "4.4.7", "expired",
-                     "message too old");
+        log_delivery_orig(m->id, r->address, r->orig, "none", m->arrival_sec, m->arrival_usec, dsn,
+                          status, reason);
         r->state = QR_FAILED;
     }
     if (fdatasync(fd) < 0)
         msg_warn("%s: fdatasync: %m", m->id);
-    CRASH_POINT(QMGR_EXPIRED);
     (void)flock(fd, LOCK_UN);
+    return true;
+}
+
+static bool pick_all(const struct qmgr_rcpt *r)
+{
+    (void)r;
+    return true;
+}
+
+/* The "error" transport: addresses of a virtual alias domain without an alias. */
+static bool pick_error(const struct qmgr_rcpt *r)
+{
+    return strcmp(qmgr_transport_name(r->transport), "error") == 0;
+}
+
+/* Pending recipients of a message older than maximal_queue_lifetime fail. */
+static void message_expire(struct qmgr_message *m, int fd)
+{
+    if (message_fail(m, fd, pick_all, "4.4.7", "expired", "message too old"))
+        CRASH_POINT(QMGR_EXPIRED);
 }
 
 /* Sort the pending recipients by transport and hand out one job per transport. */
@@ -365,6 +395,7 @@ int qmgr_message_load(const char *queue, const char *id, int flags)
     struct qmsg q;
     const char *why;
     unsigned need = 0, names;
+    bool errors = false;
     time_t unready;
     size_t i;
     int fd;
@@ -394,7 +425,6 @@ int qmgr_message_load(const char *queue, const char *id, int flags)
     qmsg_free(&q);
     if (var_maximal_queue_lifetime > 0 && time(NULL) - m->arrival_sec > var_maximal_queue_lifetime)
         message_expire(m, fd);
-    close_quietly(fd);
     for (i = 0; i < m->nrcpts; i++) {
         struct mail_addr a;
         struct resolve_result res;
@@ -405,9 +435,19 @@ int qmgr_message_load(const char *queue, const char *id, int flags)
         m->rcpts[i].transport = qmgr_transport_get(res.transport);
         if (res.tempfail && m->rcpts[i].state == QR_WAITING)
             qmgr_rcpt_defer(m, m->rcpts + i, "none", "4.3.0", "address resolver failure");
-        if (m->rcpts[i].state == QR_WAITING)
-            need |= rcpt_queue(m->rcpts + i);
+        else if (m->rcpts[i].state == QR_WAITING && pick_error(m->rcpts + i))
+            errors = true;
     }
+    /* Postfix's error(8), in place: nothing to connect to for a known answer. */
+    if (errors &&
+        !message_fail(m, fd, pick_error, "5.1.1", "bounced", "User unknown in virtual alias table"))
+        for (i = 0; i < m->nrcpts; i++)
+            if (m->rcpts[i].state == QR_WAITING && pick_error(m->rcpts + i))
+                qmgr_rcpt_defer(m, m->rcpts + i, "none", "4.3.0", "queue file is busy");
+    close_quietly(fd);
+    for (i = 0; i < m->nrcpts; i++)
+        if (m->rcpts[i].state == QR_WAITING)
+            need |= qmgr_transport_queue(m->rcpts[i].transport);
     if (need != 0 && message_rename(m, need) < 0) {
         /* The names it has stay; a later scan of them finds it again. */
         message_free(m);
@@ -421,8 +461,8 @@ void qmgr_rcpt_defer(struct qmgr_message *m, struct qmgr_rcpt *r, const char *re
                      const char *dsn, const char *reason)
 {
     r->state = QR_DEFERRED;
-    log_delivery(m->id, r->address, relay, m->arrival_sec, m->arrival_usec, dsn, "deferred",
-                 reason);
+    log_delivery_orig(m->id, r->address, r->orig, relay, m->arrival_sec, m->arrival_usec, dsn,
+                      "deferred", reason);
 }
 
 /* Remove every name of a finished message, recycling the file (queue.h). */

@@ -6,6 +6,11 @@
  *     addresses): postmaster always (RFC 5321 4.5.1), else an alias
  *     (alias_maps) or a system account must exist (550 5.1.1): Postfix's
  *     local_recipient_maps, from the tables local itself delivers from;
+ *     a virtual alias (virtual_alias_maps) is accepted in any domain;
+ *   - a virtual alias domain (virtual_alias_domains): the address must
+ *     have a virtual alias (550 5.1.1 otherwise);
+ *   - a virtual mailbox domain (virtual_mailbox_domains): a mailbox or a
+ *     virtual alias must exist (550 5.1.1 otherwise);
  *   - a relay domain (relay_domains): accepted from anyone;
  *   - any other domain: accepted only from mynetworks (554 5.7.1 Relay
  *     access denied), so this server is never an open relay.
@@ -19,6 +24,7 @@
 #include "resolve.h"
 #include "msg.h"
 #include "strutil.h"
+#include "virtual.h"
 
 static struct maps *smtpd_aliases;
 
@@ -26,8 +32,38 @@ void smtpd_check_init(void)
 {
     char *err;
 
-    if (maps_open("alias_maps", var_alias_maps, &smtpd_aliases, &err) < 0)
+    if (maps_open("alias_maps", var_alias_maps, &smtpd_aliases, &err) < 0 || virtual_init(&err) < 0)
         msg_fatal("%s", err);
+}
+
+/* Known as a virtual alias: 1 yes, 0 no, -1 a lookup failed. */
+static int smtpd_valias_known(const struct mail_addr *rcpt)
+{
+    char *err = NULL;
+    int r = virtual_alias_known(rcpt, &err);
+
+    if (r < 0) {
+        msg_warn("%s", err);
+        free(err);
+    }
+    return r;
+}
+
+/* A recipient in a virtual mailbox domain: 1 known, 0 unknown, -1 a lookup failed. */
+static int smtpd_vmailbox_known(const struct mail_addr *rcpt)
+{
+    struct virtual_mailbox mb;
+    char *err = NULL;
+    int r;
+
+    if ((r = smtpd_valias_known(rcpt)) != 0)
+        return r;
+    if ((r = virtual_mailbox_find(rcpt, &mb, &err)) < 0) {
+        /* A broken entry is the site's to fix; the sender retries meanwhile. */
+        msg_warn("%s", err);
+        free(err);
+    }
+    return r;
 }
 
 /* A recipient in a local domain: 1 known, 0 unknown, -1 a lookup failed. */
@@ -40,6 +76,8 @@ static int smtpd_local_known(const struct mail_addr *rcpt)
 
     if (str_eq_nocase(rcpt->local, "postmaster"))
         return 1;
+    if ((r = smtpd_valias_known(rcpt)) != 0)
+        return r;
     if ((r = maps_find_local(smtpd_aliases, rcpt->local, &v, &err)) != 0) {
         if (r < 0) {
             msg_warn("%s", err);
@@ -75,6 +113,20 @@ static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *r
     return false;
 }
 
+/* The answer for a lookup of a recipient that must exist. */
+static bool smtpd_known(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply,
+                        size_t len, int known, const char *table)
+{
+    char why[128];
+
+    if (known > 0)
+        return true;
+    if (known < 0)
+        return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
+    snprintf(why, sizeof(why), "Recipient address rejected: %s", table);
+    return reject(st, rcpt, reply, len, "550 5.1.1", why);
+}
+
 bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len)
 {
     struct resolve_result r;
@@ -84,15 +136,14 @@ bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char
         return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
     switch (r.cls) {
     case RESOLVE_LOCAL:
-        switch (smtpd_local_known(rcpt)) {
-        case 1:
-            return true;
-        case -1:
-            return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
-        default:
-            return reject(st, rcpt, reply, len, "550 5.1.1",
-                          "Recipient address rejected: User unknown in local recipient table");
-        }
+        return smtpd_known(st, rcpt, reply, len, smtpd_local_known(rcpt),
+                           "User unknown in local recipient table");
+    case RESOLVE_VALIAS:
+        return smtpd_known(st, rcpt, reply, len, smtpd_valias_known(rcpt),
+                           "User unknown in virtual alias table");
+    case RESOLVE_VIRTUAL:
+        return smtpd_known(st, rcpt, reply, len, smtpd_vmailbox_known(rcpt),
+                           "User unknown in virtual mailbox table");
     case RESOLVE_RELAY:
         return true;
     case RESOLVE_DEFAULT:

@@ -23,6 +23,11 @@
  * client cannot fill the disk with what will never be queued.  The 250
  * reply is sent only after qfile_commit() has made the file and its name
  * durable.
+ *
+ * The recipients are written after their virtual aliases are expanded
+ * (virtual.h), as Postfix's cleanup does it, so qmgr sees the real ones;
+ * when that cannot be done (a table fails, a list is too large or loops)
+ * DATA is answered 451 and nothing is queued.
  */
 #include "sys_defs.h"
 #include "smtpd.h"
@@ -33,6 +38,7 @@
 #include "msg.h"
 #include "strutil.h"
 #include "crash_point.h"
+#include "virtual.h"
 
 static int smtpd_incoming_fd = -1;
 
@@ -83,11 +89,26 @@ static void data_store(struct data_state *d, const unsigned char *p, size_t len,
         qfile_content_write(&d->w, "\n", 1);
 }
 
-static void data_write_envelope(struct smtpd_state *st, struct data_state *d,
-                                const struct timeval *now)
+/* One recipient for the queue file, with the one it came in as if aliased. */
+static void data_put_rcpt(const char *address, const char *orig, void *ctx)
 {
-    char text[64];
+    struct data_state *d = ctx;
+
+    qfile_put_rcpt(&d->w, address, str_eq_nocase(address, orig) ? NULL : orig, 0);
+}
+
+/*
+ * The envelope, with the recipients' virtual aliases expanded (virtual.h).
+ * -1 if they could not be: the message is not taken (the table may be
+ * back, or fixed, when the client tries again).
+ */
+static int data_write_envelope(struct smtpd_state *st, struct data_state *d,
+                               const struct timeval *now)
+{
+    struct virtual_rcpts v;
+    char text[64], *err = NULL;
     size_t i;
+    int ret = 0;
 
     snprintf(text, sizeof(text), "%lld %ld", (long long)now->tv_sec, (long)now->tv_usec);
     qfile_put(&d->w, QFILE_REC_TIME, text, strlen(text));
@@ -98,8 +119,14 @@ static void data_write_envelope(struct smtpd_state *st, struct data_state *d,
     qfile_put_attr(&d->w, "client_port", text);
     qfile_put_attr(&d->w, "helo_name", st->helo);
     qfile_put_attr(&d->w, "protocol", st->esmtp ? "ESMTP" : "SMTP");
-    for (i = 0; i < st->nrcpts; i++)
-        qfile_put_rcpt(&d->w, st->rcpts[i].address, NULL, 0);
+    virtual_rcpts_init(&v, data_put_rcpt, d);
+    for (i = 0; i < st->nrcpts && ret == 0; i++)
+        if ((ret = virtual_rcpts_add(&v, st->rcpts[i].address, &err)) < 0) {
+            msg_warn("%s: %s", d->w.id, err);
+            free(err);
+        }
+    virtual_rcpts_free(&v);
+    return ret;
 }
 
 static void data_received(struct smtpd_state *st, struct data_state *d, time_t now)
@@ -248,7 +275,11 @@ void smtpd_data(struct smtpd_state *st)
         return;
     }
     msg_info("%s: client=%s", d.w.id, smtpd_client(st));
-    data_write_envelope(st, &d, &now);
+    if (data_write_envelope(st, &d, &now) < 0) {
+        qfile_abort(&d.w);
+        smtpd_reply(st, "451 4.3.0 Error: virtual alias lookup failed; try again later");
+        return;
+    }
     qfile_content_begin(&d.w);
     data_received(st, &d, now.tv_sec);
     smtpd_reply(st, "354 End data with <CR><LF>.<CR><LF>");

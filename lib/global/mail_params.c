@@ -37,6 +37,11 @@ char *var_stress, *var_default_database_type;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
 bool var_local_extension_folders;
+char *var_virtual_alias_maps, *var_virtual_alias_domains, *var_virtual_mailbox_maps;
+char *var_virtual_mailbox_domains, *var_virtual_mailbox_base, *var_virtual_uid_maps;
+char *var_virtual_gid_maps;
+long long var_virtual_alias_expansion_limit, var_virtual_alias_recursion_limit;
+long long var_virtual_minimum_uid, var_virtual_mailbox_quota, var_virtual_quota_defer_time;
 long long var_command_time_limit;
 char *var_command_expansion_filter;
 bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
@@ -164,6 +169,22 @@ static const struct param params[] = {
         &var_forward_path),
     /* mail to user+Folder goes into the Maildir++ folder .Folder when it exists */
     BOOL("local_extension_folders", "no", &var_local_extension_folders),
+    /* Virtual domains, with Postfix's names and defaults (virtual(5), virtual(8)). */
+    STR("virtual_alias_maps", "", &var_virtual_alias_maps),
+    STR("virtual_alias_domains", "$virtual_alias_maps", &var_virtual_alias_domains),
+    INT("virtual_alias_expansion_limit", "1000", &var_virtual_alias_expansion_limit, 1, 1000000),
+    INT("virtual_alias_recursion_limit", "1000", &var_virtual_alias_recursion_limit, 1, 1000000),
+    STR("virtual_mailbox_maps", "", &var_virtual_mailbox_maps),
+    STR("virtual_mailbox_domains", "$virtual_mailbox_maps", &var_virtual_mailbox_domains),
+    STR("virtual_mailbox_base", "", &var_virtual_mailbox_base),
+    STR("virtual_uid_maps", "", &var_virtual_uid_maps),
+    STR("virtual_gid_maps", "", &var_virtual_gid_maps),
+    INT("virtual_minimum_uid", "100", &var_virtual_minimum_uid, 1, 1000000000),
+    /* Postern's: a mailbox's quota in bytes (0: none; a user's own "quota=" in
+     * virtual_mailbox_maps wins), and how long an over-quota message is
+     * deferred (4.2.2) before it bounces (5.2.2). */
+    INT("virtual_mailbox_quota", "0", &var_virtual_mailbox_quota, 0, 1LL << 50),
+    TIME("virtual_quota_defer_time", "1d", &var_virtual_quota_defer_time, 'd', 0, 86400 * 100),
 };
 
 static struct conf main_cf;               /* raw entries from main.cf and overrides */

@@ -87,6 +87,18 @@ extern char *var_allow_mail_to_files;
 extern char *var_default_privs;
 extern char *var_forward_path;
 extern bool var_local_extension_folders;
+extern char *var_virtual_alias_maps;
+extern char *var_virtual_alias_domains;
+extern char *var_virtual_mailbox_maps;
+extern char *var_virtual_mailbox_domains;
+extern char *var_virtual_mailbox_base;
+extern char *var_virtual_uid_maps;
+extern char *var_virtual_gid_maps;
+extern long long var_virtual_alias_expansion_limit;
+extern long long var_virtual_alias_recursion_limit;
+extern long long var_virtual_minimum_uid;
+extern long long var_virtual_mailbox_quota;
+extern long long var_virtual_quota_defer_time;
 
 /* The mail_owner account, resolved at load time. */
 extern uid_t var_owner_uid;

@@ -27,6 +27,8 @@ struct own_addr {
 
 static struct domain_list *resolve_mydest;
 static struct domain_list *resolve_relay;
+static struct domain_list *resolve_valias;
+static struct domain_list *resolve_vmailbox;
 static struct own_addr *resolve_own;
 static size_t resolve_nown, resolve_own_cap;
 
@@ -149,8 +151,14 @@ int resolve_init(char **error_r)
 {
     domain_list_free(resolve_mydest);
     domain_list_free(resolve_relay);
-    resolve_mydest = resolve_relay = NULL;
+    domain_list_free(resolve_valias);
+    domain_list_free(resolve_vmailbox);
+    resolve_mydest = resolve_relay = resolve_valias = resolve_vmailbox = NULL;
     if (domain_list_init("mydestination", var_mydestination, false, &resolve_mydest, error_r) < 0 ||
+        domain_list_init("virtual_alias_domains", var_virtual_alias_domains, false, &resolve_valias,
+                         error_r) < 0 ||
+        domain_list_init("virtual_mailbox_domains", var_virtual_mailbox_domains, false,
+                         &resolve_vmailbox, error_r) < 0 ||
         domain_list_init("relay_domains", var_relay_domains, true, &resolve_relay, error_r) < 0)
         return -1;
     return resolve_own_init(error_r);
@@ -210,6 +218,12 @@ void resolve_addr(const struct mail_addr *a, struct resolve_result *r)
         (a->literal && resolve_own_literal(a->domain))) {
         r->cls = RESOLVE_LOCAL;
         r->transport = "local";
+    } else if (!r->tempfail && resolve_in(resolve_valias, a->domain, &r->tempfail)) {
+        r->cls = RESOLVE_VALIAS;
+        r->transport = "error";
+    } else if (!r->tempfail && resolve_in(resolve_vmailbox, a->domain, &r->tempfail)) {
+        r->cls = RESOLVE_VIRTUAL;
+        r->transport = "virtual";
     } else if (!r->tempfail && resolve_in(resolve_relay, a->domain, &r->tempfail)) {
         r->cls = RESOLVE_RELAY;
         r->transport = "smtp";

@@ -8,6 +8,11 @@
  *            (inet_interfaces, all interface addresses when that is "all",
  *            and proxy_interfaces), as Postfix does; delivered by the
  *            "local" transport to a system account.
+ *   valias:  the domain is in virtual_alias_domains: its addresses are only
+ *            aliases, expanded when mail is queued; what is left has none
+ *            and gets "error" (unknown user).
+ *   virtual: the domain is in virtual_mailbox_domains: the "virtual"
+ *            transport delivers to the mailboxes of virtual_mailbox_maps.
  *   relay:   the domain is in relay_domains; accepted from anyone and sent on.
  *   default: anything else; accepted only from mynetworks, sent on by "smtp".
  */
@@ -19,13 +24,15 @@
 
 enum resolve_class {
     RESOLVE_LOCAL,
+    RESOLVE_VALIAS,  /* a virtual alias domain: every address needs an alias */
+    RESOLVE_VIRTUAL, /* a virtual mailbox domain: delivered by "virtual" */
     RESOLVE_RELAY,
     RESOLVE_DEFAULT,
 };
 
 struct resolve_result {
     enum resolve_class cls;
-    const char *transport; /* "local" or "smtp" */
+    const char *transport; /* "local", "virtual", "error" or "smtp" */
     bool tempfail;         /* a table could not answer: the class is not known */
 };
 

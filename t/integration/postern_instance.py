@@ -143,6 +143,7 @@ class Instance:
             "%s:%d inet n - n - - smtpd" % (addr, self.port),
             "qmgr unix n - n 300 1 qmgr",
             "local unix - n n - - local",
+            "virtual unix - n n - - local",
         ]
         self.write_master_cf(self.master_cf)
         self.write_dns(dns or [], ptr or [])

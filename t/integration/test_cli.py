@@ -79,7 +79,7 @@ def test_check_reports_master_cf_errors(make_instance):
         r = inst.postern("check", check=False)
         assert r.returncode == EX_CONFIG, line
         msg = one_line(r.stderr)
-        assert "%s, line 4:" % path in msg and why in msg, (line, msg)
+        assert "%s, line %d:" % (path, len(inst.master_cf) + 1) in msg and why in msg, (line, msg)
 
 
 def test_status_start_stop(make_instance):

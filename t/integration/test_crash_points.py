@@ -83,7 +83,19 @@ def tags(inst, user):
         box.close()
 
 
-def make(make_instance, point, member):
+def vbox_tags(inst):
+    """The X-Tag of every message in the virtual mailbox box@v.test."""
+    out = []
+    for sub in ("new", "cur"):
+        d = os.path.join(inst.vbase, "v.test", "box", sub)
+        for n in os.listdir(d) if os.path.isdir(d) else []:
+            with open(os.path.join(d, n), "rb") as f:
+                m = re.search(rb"\nX-Tag: (\S+)\n", f.read())
+            out.append(m.group(1).decode())
+    return out
+
+
+def make(make_instance, point, member, vowner):
     inst = make_instance(start=False, main_cf={
         "relay_domains": "remote.test",
         "maximal_queue_lifetime": "3s",
@@ -103,6 +115,17 @@ def make(make_instance, point, member):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     inst.params["alias_maps"] = "hash:" + aliases
+    # A virtual mailbox, delivered by the "virtual" service (local's program).
+    inst.vbase = os.path.join(inst.dir, "vmail")
+    os.mkdir(inst.vbase, 0o700)
+    os.chown(inst.vbase, vowner.uid, vowner.gid)
+    inst.params.update({
+        "virtual_mailbox_domains": "v.test",
+        "virtual_mailbox_maps": "inline:{box@v.test=v.test/box/}",
+        "virtual_mailbox_base": inst.vbase,
+        "virtual_uid_maps": "static:%d" % vowner.uid,
+        "virtual_gid_maps": "static:%d" % vowner.gid,
+    })
     inst.write_main_cf(inst.params)
     inst.master_cf.append("smtp unix - - n - - fake_agent sink")
     inst.write_master_cf(inst.master_cf)
@@ -155,7 +178,7 @@ def settled(inst):
 
 @pytest.mark.parametrize("point", crash_points())
 def test_crash_point(make_instance, user, user2, point):
-    inst = make(make_instance, point, user2.name)
+    inst = make(make_instance, point, user2.name, user2)
     a, b = user.name + "@test.example", user2.name + "@test.example"
     plan = [
         [a],
@@ -165,6 +188,7 @@ def test_crash_point(make_instance, user, user2, point):
         [b],
         [a, b, "r2@remote.test"],
         ["fwd@test.example"],  # the alias: b, and far@remote.test in a forwarded copy
+        [a, "box@v.test"],  # a virtual mailbox
     ]
     sent = []
     for i, rcpts in enumerate(plan):
@@ -185,6 +209,10 @@ def test_crash_point(make_instance, user, user2, point):
     for rcpts, attempts, good, qid in sent:
         for r in rcpts:
             local, domain = r.split("@")
+            if domain == "v.test":
+                got = vbox_tags(inst)
+                assert got.count(good) == 1, "%s got %s %d times" % (r, good, got.count(good))
+                continue
             if domain == "remote.test":
                 if not local.startswith("defer"):
                     assert sunk.count((qid, r)) == 1, "%s of %s: %s" % (r, good, sunk)

@@ -43,6 +43,14 @@ def test_shipped_configuration_passes_check(tmp_path):
     # Point it at this build and a scratch queue; everything else as shipped.
     with open(etc / "main.cf", "a") as f:
         f.write("daemon_directory = %s\nqueue_directory = %s\n" % (BIN_DIR, tmp_path / "q"))
-    r = subprocess.run([os.path.join(BIN_DIR, "postern"), "-c", str(etc), "check"],
-                       capture_output=True, text=True, timeout=60)
+    # The shipped aliases are /etc/aliases; "check" wants its .db built.
+    with open(etc / "main.cf", "a") as f:
+        f.write("alias_maps = hash:%s\n" % (etc / "aliases"))
+    check = [os.path.join(BIN_DIR, "postern"), "-c", str(etc), "check"]
+    r = subprocess.run(check, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 78 and "alias_maps: hash:%s" % (etc / "aliases") in r.stderr, r.stderr
+    r = subprocess.run([os.path.join(BIN_DIR, "postern-map"), "-c", str(etc), "-a",
+                        str(etc / "aliases")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(check, capture_output=True, text=True, timeout=60)
     assert (r.returncode, r.stderr) == (0, "")

@@ -159,6 +159,48 @@ static void test_lists(void **state UNUSED)
     load_test_config();
 }
 
+/*
+ * Virtual domains: the lists default to the domains that are keys of
+ * their tables (Postfix's "$virtual_alias_maps"), and the order is local,
+ * virtual alias, virtual mailbox, relay, default.
+ */
+static void test_virtual_domains(void **state UNUSED)
+{
+    struct resolve_result r;
+    struct mail_addr a;
+    char *err = NULL;
+
+    load("myhostname = mail.example.com\n"
+         "virtual_alias_maps = inline:{alias.example=x, u@alias.example=v@box.example}\n"
+         "virtual_mailbox_maps = inline:{box.example=x, v@box.example=box.example/v/}\n"
+         "virtual_mailbox_base = /srv/mail\n"
+         "relay_domains = alias.example, box.example, relay.example\n");
+    if (resolve_init(&err) != 0)
+        fail_msg("resolve_init: %s", err);
+    expect_class("u@alias.example", RESOLVE_VALIAS);
+    expect_class("u@box.example", RESOLVE_VIRTUAL);
+    expect_class("u@relay.example", RESOLVE_RELAY);
+    expect_class("u@mail.example.com", RESOLVE_LOCAL);
+    expect_class("u@sub.box.example", RESOLVE_RELAY); /* relay_domains has parents */
+    assert_int_equal(mail_addr_from_internal("v@box.example", &a), 0);
+    resolve_addr(&a, &r);
+    assert_string_equal(r.transport, "virtual");
+    assert_int_equal(mail_addr_from_internal("v@alias.example", &a), 0);
+    resolve_addr(&a, &r);
+    assert_string_equal(r.transport, "error");
+    /* Explicit lists win over the tables. */
+    load("myhostname = mail.example.com\n"
+         "virtual_alias_maps = inline:{alias.example=x}\n"
+         "virtual_alias_domains = other.example\n"
+         "virtual_mailbox_domains = box.example\n");
+    if (resolve_init(&err) != 0)
+        fail_msg("resolve_init: %s", err);
+    expect_class("u@alias.example", RESOLVE_DEFAULT);
+    expect_class("u@other.example", RESOLVE_VALIAS);
+    expect_class("u@box.example", RESOLVE_VIRTUAL);
+    load_test_config();
+}
+
 /* A texthash: file as a relay_domains table. */
 static void test_table_file(void **state UNUSED)
 {
@@ -246,9 +288,10 @@ static void test_own_literals(void **state UNUSED)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classes),    cmocka_unit_test(test_local_domain),
-        cmocka_unit_test(test_reinit),     cmocka_unit_test(test_lists),
-        cmocka_unit_test(test_table_file), cmocka_unit_test(test_own_literals),
+        cmocka_unit_test(test_classes),         cmocka_unit_test(test_local_domain),
+        cmocka_unit_test(test_reinit),          cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_table_file),      cmocka_unit_test(test_own_literals),
+        cmocka_unit_test(test_virtual_domains),
     };
 
     unit_init("test_resolve");
