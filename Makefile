@@ -42,6 +42,7 @@ fuzz:
 
 bench: build
 	bench/run $(BUILD)
+	bench/lists $(BUILD)
 
 install: build
 	cmake --install $(BUILD)
