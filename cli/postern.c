@@ -14,6 +14,7 @@
 #include "queue.h"
 #include "resolve.h"
 #include "maps.h"
+#include "local_user.h"
 #include "virtual.h"
 #include "dns.h"
 #include "iostuff.h"
@@ -96,6 +97,7 @@ static void check_config(void)
 {
     struct master_ent *ents;
     struct maps *aliases;
+    struct local_user privs;
     char *err, *path;
     const char *why;
     size_t n, i;
@@ -131,6 +133,9 @@ static void check_config(void)
     if (maps_open("alias_maps", var_alias_maps, &aliases, &err) < 0)
         fail(EX_CONFIG, "%s", err);
     maps_free(aliases);
+    if (local_user_by_name(var_default_privs, &privs) != LOCAL_USER_FOUND || privs.uid == 0 ||
+        privs.gid == 0)
+        fail(EX_CONFIG, "default_privs: \"%s\" is not an unprivileged account", var_default_privs);
     if (*var_dns_resolver_conf && dns_init(var_dns_resolver_conf, &why) < 0)
         fail(EX_CONFIG, "dns_resolver_conf %s: %s", var_dns_resolver_conf, why);
     /* Every daemon opens it as root: a path someone else controls is an error. */

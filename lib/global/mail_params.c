@@ -49,7 +49,8 @@ uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
 
 /* PT_RAW: kept unexpanded; its $names are a delivery agent's (forward_path's $home). */
-enum param_type { PT_STR, PT_INT, PT_TIME, PT_BOOL, PT_ENUM, PT_RAW };
+/* PT_SET: a list (commas or spaces) of words, each one of the choices, or empty. */
+enum param_type { PT_STR, PT_INT, PT_TIME, PT_BOOL, PT_ENUM, PT_RAW, PT_SET };
 
 struct param {
     const char *name;
@@ -58,7 +59,7 @@ struct param {
     void *var;           /* char **, long long * or bool * */
     long long min, max;  /* PT_INT, PT_TIME (seconds) */
     char unit;           /* PT_TIME default unit */
-    const char *choices; /* PT_ENUM: "a|b|c" */
+    const char *choices; /* PT_ENUM, PT_SET: "a|b|c" */
     const char *(*compute)(void);
 };
 
@@ -85,6 +86,10 @@ static const char *compute_config_dir(void);
 #define ENUM(n, d, v, c)                                                                           \
     {                                                                                              \
         n, PT_ENUM, d, v, 0, 0, 0, c, NULL                                                         \
+    }
+#define SET(n, d, v, c)                                                                            \
+    {                                                                                              \
+        n, PT_SET, d, v, 0, 0, 0, c, NULL                                                          \
     }
 #define RAW(n, d, v)                                                                               \
     {                                                                                              \
@@ -162,8 +167,9 @@ static const struct param params[] = {
     /* local delivery: aliases, .forward, commands and files, as Postfix's local(8) */
     STR("alias_maps", "hash:/etc/aliases", &var_alias_maps),
     STR("alias_database", "hash:/etc/aliases", &var_alias_database),
-    STR("allow_mail_to_commands", "alias, forward", &var_allow_mail_to_commands),
-    STR("allow_mail_to_files", "alias, forward", &var_allow_mail_to_files),
+    SET("allow_mail_to_commands", "alias, forward", &var_allow_mail_to_commands,
+        "alias|forward|include"),
+    SET("allow_mail_to_files", "alias, forward", &var_allow_mail_to_files, "alias|forward|include"),
     STR("default_privs", "nobody", &var_default_privs),
     RAW("forward_path", "$home/.forward${recipient_delimiter}${extension}, $home/.forward",
         &var_forward_path),
@@ -328,6 +334,22 @@ static int param_assign(const struct param *p, const char *val, const char **why
         *(char **)p->var = xstrdup(val);
         str_lower(*(char **)p->var);
         return 0;
+    case PT_SET: {
+        size_t n, i;
+        char **words = str_split_list(val, &n);
+        bool ok = true;
+
+        for (i = 0; i < n && ok; i++)
+            ok = param_choice_ok(p->choices, words[i]);
+        str_list_free(words);
+        if (!ok) {
+            *why = p->choices;
+            return -1;
+        }
+        free(*(char **)p->var);
+        *(char **)p->var = xstrdup(val);
+        return 0;
+    }
     case PT_BOOL:
         if (str_eq_nocase(val, "yes") || str_eq_nocase(val, "true"))
             *(bool *)p->var = true;

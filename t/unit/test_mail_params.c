@@ -218,6 +218,11 @@ static const struct value_case value_cases[] = {
     {"inet_protocols", "", NULL, 0},
     {"smtpd_forbid_bare_newline", "normalize", "normalize", 0},
     {"smtpd_forbid_bare_newline", "norm", NULL, 0},
+    /* a set: each word one of the choices, or nothing */
+    {"allow_mail_to_commands", "alias, include", "alias, include", 0},
+    {"allow_mail_to_commands", "", "", 0},
+    {"allow_mail_to_files", "alias forward include", "alias forward include", 0},
+    {"allow_mail_to_files", "alias, everything", NULL, 0},
 };
 
 static long long typed_value(const char *name)
