@@ -471,44 +471,47 @@ static int mbox_separator(int fd, off_t size, bool readable, const char **sep_r)
     return 0;
 }
 
-/* Does a From_ line end at offset end (the file's bytes before it)? */
-static int mbox_from_before(int fd, off_t end)
-{
-    unsigned char buf[MBOX_FROM_MAX];
-    off_t start = end > (off_t)sizeof(buf) ? end - (off_t)sizeof(buf) : 0;
-    size_t n = (size_t)(end - start);
-    const unsigned char *line, *nl;
+/*
+ * How far back from the end a repeated attempt looks for its first copy.
+ * Other messages may have been appended since (the retry comes seconds
+ * later, and the mailbox takes other mail meanwhile); a copy further back
+ * than this is an older retry than any crash recovery makes.
+ */
+#define MBOX_DUP_WINDOW ((off_t)16 << 20)
 
-    if (n < 2 || pread_full(fd, buf, n, start) != (ssize_t)n)
-        return n < 2 ? 0 : -1;
-    if (buf[n - 1] != '\n')
-        return 0;
-    nl = memrchr(buf, '\n', n - 1);
-    if (nl == NULL && start > 0)
-        return 0; /* longer than any From_ line we write */
-    line = nl ? nl + 1 : buf;
-    return (size_t)(buf + n - line) > sizeof(mbox_from) &&
-           memcmp(line, mbox_from, sizeof(mbox_from) - 1) == 0;
-}
-
-/* Is the last message in the file (of size bytes) this one?  1, 0 or -1. */
-static int mbox_is_last(int fd, const struct mbox_msg *msg, off_t size, char **error_r)
+/*
+ * Is the message whose From_ line starts at offset from this one (body
+ * bytes of it), ending at the end of the file or where the next From_ line
+ * starts?  1, 0 or -1.
+ */
+static int mbox_copy_at(int fd, const struct mbox_msg *msg, off_t from, long long body, off_t size,
+                        char **error_r)
 {
-    struct mbox_out *o = out_new(NULL, fd, 0);
-    long long body;
+    unsigned char line[MBOX_FROM_MAX];
+    size_t n = size - from < (off_t)sizeof(line) ? (size_t)(size - from) : sizeof(line);
+    const unsigned char *nl;
+    struct mbox_out *o;
+    off_t start, end;
     int ret;
 
-    if (mbox_body(msg, o) < 0) {
-        free(o);
-        return mbox_fail(error_r, errno, "read queue file: %s", strerror(errno));
-    }
-    body = o->total;
-    free(o);
-    if (body >= (long long)size)
+    if (pread_full(fd, line, n, from) != (ssize_t)n)
+        return mbox_fail(error_r, errno, "read mailbox: %s", strerror(errno));
+    if ((nl = memchr(line, '\n', n)) == NULL)
         return 0;
-    if ((ret = mbox_from_before(fd, size - (off_t)body)) <= 0)
-        return ret < 0 ? mbox_fail(error_r, errno, "read mailbox: %s", strerror(errno)) : 0;
-    o = out_new(flush_compare, fd, size - (off_t)body);
+    start = from + (nl - line) + 1;
+    end = start + (off_t)body;
+    if (end > size)
+        return 0;
+    if (end < size) {
+        unsigned char next[sizeof(mbox_from) - 1];
+
+        if (size - end < (off_t)sizeof(next) ||
+            pread_full(fd, next, sizeof(next), end) != (ssize_t)sizeof(next))
+            return 0;
+        if (memcmp(next, mbox_from, sizeof(next)) != 0)
+            return 0;
+    }
+    o = out_new(flush_compare, fd, start);
     ret = mbox_body(msg, o);
     if (o->differs)
         ret = 0;
@@ -518,6 +521,50 @@ static int mbox_is_last(int fd, const struct mbox_msg *msg, off_t size, char **e
         ret = 1;
     free(o);
     return ret;
+}
+
+/*
+ * Is this message in the file (of size bytes) already, among the messages
+ * of its last MBOX_DUP_WINDOW bytes?  1, 0 or -1.  Every "From " at the
+ * start of a line there is a message boundary (bodies are quoted).
+ */
+static int mbox_find_copy(int fd, const struct mbox_msg *msg, off_t size, char **error_r)
+{
+    unsigned char buf[MBOX_IO_SIZE + sizeof(mbox_from)];
+    off_t floor = size > MBOX_DUP_WINDOW ? size - MBOX_DUP_WINDOW : 0, hi = size;
+    struct mbox_out *o = out_new(NULL, fd, 0);
+    long long body;
+
+    if (mbox_body(msg, o) < 0) {
+        free(o);
+        return mbox_fail(error_r, errno, "read queue file: %s", strerror(errno));
+    }
+    body = o->total;
+    free(o);
+    while (hi > floor) {
+        off_t lo = hi - floor > MBOX_IO_SIZE ? hi - MBOX_IO_SIZE : floor;
+        /* One byte before (the newline a From_ line follows), a few after. */
+        off_t first = lo > 0 ? lo - 1 : 0;
+        off_t last = size - hi > (off_t)sizeof(mbox_from) ? hi + (off_t)sizeof(mbox_from) : size;
+        size_t n = (size_t)(last - first);
+        off_t pos;
+
+        if (pread_full(fd, buf, n, first) != (ssize_t)n)
+            return mbox_fail(error_r, errno, "read mailbox: %s", strerror(errno));
+        for (pos = hi - 1; pos >= lo; pos--) {
+            size_t i = (size_t)(pos - first);
+            int r;
+
+            if (buf[i] != 'F' || i + sizeof(mbox_from) - 1 > n ||
+                memcmp(buf + i, mbox_from, sizeof(mbox_from) - 1) != 0 ||
+                (pos > 0 && buf[i - 1] != '\n'))
+                continue;
+            if ((r = mbox_copy_at(fd, msg, pos, body, size, error_r)) != 0)
+                return r;
+        }
+        hi = lo;
+    }
+    return 0;
 }
 
 /* fsync the directory of path, so that a new file's name is durable. */
@@ -581,7 +628,7 @@ static int mbox_append(int fd, const char *path, bool created, bool readable,
     int ret, err;
 
     if ((opts->flags & MBOX_F_CHECK_DUP) && readable &&
-        (ret = mbox_is_last(fd, msg, size, error_r)) != 0)
+        (ret = mbox_find_copy(fd, msg, size, error_r)) != 0)
         return ret < 0 ? -1 : MBOX_DUPLICATE;
     if (mbox_separator(fd, size, readable, &sep) < 0)
         return mbox_fail(error_r, errno, "read %s: %s", path, strerror(errno));

@@ -31,7 +31,8 @@
  * the file is truncated back to its length before the delivery: a mailbox
  * never keeps half a message.  An mbox has no names to make a repeated
  * delivery detectable the way Maildir's are; with MBOX_F_CHECK_DUP (after
- * a crash) the last message in the file is compared with this one and an
+ * a crash) the messages near the end of the file (its last 16 MB: others
+ * may have been appended since) are compared with this one, and an
  * identical copy is reported instead of appended again.
  */
 #ifndef POSTERN_MBOX_H
@@ -41,7 +42,7 @@
 #include "buf.h"
 
 #define MBOX_DELIVERED 0
-#define MBOX_DUPLICATE 1 /* MBOX_F_CHECK_DUP: the last message was this one */
+#define MBOX_DUPLICATE 1 /* MBOX_F_CHECK_DUP: this message was there already */
 
 /* mbox_opts.flags */
 #define MBOX_F_OWNER 0x1     /* a mailbox: refuse a file that opts.owner does not own */

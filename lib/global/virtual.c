@@ -21,6 +21,20 @@
 
 static struct maps *virtual_aliases, *virtual_mailboxes, *virtual_uids, *virtual_gids;
 
+/*
+ * The key that makes two addresses the same one: the domain folded, the
+ * local part kept (RFC 5321 lets its case matter; smtpd keeps John@ and
+ * john@ of a relay domain apart, and so must expansion).
+ */
+static void same_key(char *key, size_t len, const char *address)
+{
+    char *at;
+
+    str_copy(key, address, len);
+    if ((at = strrchr(key, '@')) != NULL)
+        str_lower(at);
+}
+
 int virtual_init(char **error_r)
 {
     maps_free(virtual_aliases);
@@ -127,8 +141,7 @@ static int expand_one(struct expand *e, const char *address, long long depth)
     char *err = NULL;
     int r;
 
-    str_copy(key, address, sizeof(key));
-    str_lower(key);
+    same_key(key, sizeof(key), address);
     if (htable_find(&e->seen, key) != NULL)
         return 0;
     htable_enter(&e->seen, key, (void *)1);
@@ -191,8 +204,7 @@ static void rcpts_one(const char *address, const char *orig, void *ctx)
     struct virtual_rcpts *v = ctx;
     char key[MAIL_ADDR_TEXT_MAX + 1];
 
-    str_copy(key, address, sizeof(key));
-    str_lower(key);
+    same_key(key, sizeof(key), address);
     if (htable_find(&v->seen, key) != NULL)
         return; /* two lists with one member: one copy */
     htable_enter(&v->seen, key, (void *)1);

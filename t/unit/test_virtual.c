@@ -125,11 +125,14 @@ static void test_rcpts(void **state UNUSED)
     virtual_rcpts_init(&v, collect, &g);
     assert_int_equal(virtual_rcpts_add(&v, "sales@v.example", &err), 0);
     assert_int_equal(virtual_rcpts_add(&v, "team@v.example", &err), 0);
+    assert_int_equal(virtual_rcpts_add(&v, "alice@V.Example", &err), 0);
+    /* The local part's case may matter (RFC 5321): another address. */
     assert_int_equal(virtual_rcpts_add(&v, "Alice@v.example", &err), 0);
     virtual_rcpts_free(&v);
-    assert_string_equal(g.text, "alice@v.example bob@w.example carol@remote.example");
+    assert_string_equal(g.text,
+                        "alice@v.example bob@w.example carol@remote.example Alice@v.example");
     /* Each with the recipient it came in as. */
-    assert_string_equal(g.origs, "sales@v.example sales@v.example team@v.example");
+    assert_string_equal(g.origs, "sales@v.example sales@v.example team@v.example Alice@v.example");
 }
 
 static void test_known(void **state UNUSED)
