@@ -59,6 +59,13 @@ static long long account_virtual_id(const char *param, const char *list,
     return id;
 }
 
+/* dir/name into out (PATH_MAX bytes); a path that does not fit ends the command. */
+static void account_join(char *out, size_t len, const char *dir, const char *name)
+{
+    if ((size_t)snprintf(out, len, "%s/%s", dir, name) >= len)
+        account_fail(EX_CANTCREAT, "%s/%s: path too long", dir, name);
+}
+
 /* Make name in dirfd (EEXIST is fine) and check it is a directory; 1 if made. */
 static int account_mkdir(int dirfd, const char *name, const char *path)
 {
@@ -99,7 +106,7 @@ static void account_subdirs_make(int dirfd, const char *path)
     int made = 0;
 
     for (i = 0; i < COUNTOF(account_subdirs); i++) {
-        snprintf(sub, sizeof(sub), "%s/%s", path, account_subdirs[i]);
+        account_join(sub, sizeof(sub), path, account_subdirs[i]);
         made |= account_mkdir(dirfd, account_subdirs[i], sub);
     }
     if (made)
@@ -113,7 +120,7 @@ static void account_maildir_in(int domfd, const char *dompath, const char *local
     struct stat st;
     int fd;
 
-    snprintf(path, sizeof(path), "%s/%s", dompath, local);
+    account_join(path, sizeof(path), dompath, local);
     if (fstatat(domfd, local, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         if (!S_ISDIR(st.st_mode) || st.st_uid != uid)
             account_fail(EX_CANTCREAT, "%s exists, but is not a directory of user ID %ld", path,
@@ -126,7 +133,7 @@ static void account_maildir_in(int domfd, const char *dompath, const char *local
     if (errno != ENOENT)
         account_fail(EX_CANTCREAT, "%s: %m", path);
     snprintf(tmp, sizeof(tmp), ".%s.new.%ld", local, (long)getpid());
-    snprintf(tmppath, sizeof(tmppath), "%s/%s", dompath, tmp);
+    account_join(tmppath, sizeof(tmppath), dompath, tmp);
     if (mkdirat(domfd, tmp, 0700) < 0)
         account_fail(errno == EACCES ? EX_NOPERM : EX_CANTCREAT, "mkdir %s: %m", tmppath);
     fd = account_open_dir(domfd, tmp, tmppath);
@@ -147,7 +154,7 @@ static void account_maildir_as_user(const struct account_user *u, uid_t uid)
     if ((basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         account_fail(errno == ENOENT ? EX_CONFIG : EX_NOPERM,
                      "virtual_mailbox_base %s: %m (as user ID %ld)", base, (long)uid);
-    snprintf(dompath, sizeof(dompath), "%s/%s", base, u->addr.domain);
+    account_join(dompath, sizeof(dompath), base, u->addr.domain);
     if (account_mkdir(basefd, u->addr.domain, dompath))
         account_fsync(basefd, base);
     domfd = account_open_dir(basefd, u->addr.domain, dompath);

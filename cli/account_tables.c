@@ -51,15 +51,17 @@ void account_table_init(struct account_table *t, const char *param, const char *
 
 void account_table_check_dir(const struct account_table *t)
 {
-    char *dir = xstrdup(t->file);
+    char *dir;
     const char *why;
     int fd;
 
+    if (geteuid() != 0)
+        return;
+    dir = xstrdup(t->file);
     *strrchr(dir, '/') = 0;
-    if (geteuid() == 0 && (fd = safe_open_dir(dir[0] ? dir : "/", &why)) < 0)
+    if ((fd = safe_open_dir(dir[0] ? dir : "/", &why)) < 0)
         account_fail(EX_CANTCREAT, "%s: %s: %s: not changing tables there", t->param, dir, why);
-    if (geteuid() == 0)
-        close_quietly(fd);
+    close_quietly(fd);
     free(dir);
 }
 

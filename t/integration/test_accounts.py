@@ -14,10 +14,13 @@ one line on stderr and a sysexits code.
 """
 
 import os
+import pty
 import pwd
+import select
 import socket
 import stat
 import subprocess
+import termios
 import threading
 import time
 import warnings
@@ -489,3 +492,57 @@ def test_service_reads_requests_strictly(accts):
             assert read_frame(s) is None  # closed, without an answer
         inst.wait_log("dropping an auth client: " + why)
     assert "forged" not in inst.read_log()
+
+
+def on_terminal(inst, args, answers):
+    """Run postern-account on a pseudo-terminal, answering each prompt; the
+    exit status, everything it printed, and whether echo was off at each
+    prompt."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(os.path.join(BIN_DIR, "postern-account"),
+                  ["postern-account", "-c", inst.etc] + args, inst.env())
+    out, echo_off = b"", []
+    for answer in answers:
+        while not out.rstrip().endswith(b":"):
+            r, _, _ = select.select([fd], [], [], 20)
+            assert r, "no prompt: %r" % out
+            out += os.read(fd, 1024)
+        # the terminal as the program left it while it waits for the password
+        echo_off.append(not termios.tcgetattr(fd)[3] & termios.ECHO)
+        os.write(fd, answer.encode() + b"\n")
+        out += b"|"  # the next prompt is a new one
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # EIO: the program is gone
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), echo_off
+
+
+def test_password_from_the_terminal(accts):
+    inst = accts.inst
+    status, out, echo_off = on_terminal(inst, ["add", "alice@corp.example"],
+                                        ["typed secret", "typed secret"])
+    assert status == 0, out
+    assert "New password:" in out and "Retype new password:" in out
+    assert echo_off == [True, True]
+    assert "typed secret" not in out
+    assert check(inst, "alice@corp.example", "typed secret").returncode == 0
+    status, out, _ = on_terminal(inst, ["passwd", "alice@corp.example"], ["one", "two"])
+    assert status == EX_DATAERR and "the passwords differ" in out, out
+    status, out, echo_off = on_terminal(inst, ["check", "alice@corp.example"], ["typed secret"])
+    assert status == 0 and echo_off == [True] and "typed secret" not in out, out
+
+
+def test_a_domain_that_is_not_virtual_is_noted(accts):
+    inst = accts.inst
+    r = account(inst, "add", "bob@other.example", input="pw\n")
+    assert r.returncode == 0
+    assert r.stderr.strip() == ("postern-account: warning: other.example is not in "
+                                "virtual_mailbox_domains: mail to bob@other.example is not "
+                                "delivered to the new Maildir until it is")
