@@ -83,10 +83,10 @@ static void build(const char *arg, bool aliases)
 
     *strchr(spec, ':') = 0;
     status = dict_build(spec, file, aliases ? DICT_SYNTAX_ALIASES : DICT_SYNTAX_TABLE, &err);
-    if (status != 0)
-        fail(status, "%s", err);
     free(spec);
     free(file);
+    if (status != 0)
+        fail(status, "%s", err);
 }
 
 int main(int argc, char **argv)
