@@ -37,7 +37,8 @@ static void account_tty_echo(bool on)
     if (tcgetattr(STDIN_FILENO, &account_tty_saved) < 0)
         account_fail(EX_IOERR, "read the terminal's settings: %m");
     for (i = 0; i < COUNTOF(sigs); i++)
-        signal(sigs[i], account_tty_signal);
+        if (signal(sigs[i], account_tty_signal) == SIG_ERR)
+            account_fail(EX_OSERR, "signal %d: %m", sigs[i]);
     t = account_tty_saved;
     t.c_lflag &= ~(tcflag_t)ECHO;
     t.c_lflag |= ECHONL;

@@ -546,3 +546,19 @@ def test_a_domain_that_is_not_virtual_is_noted(accts):
     assert r.stderr.strip() == ("postern-account: warning: other.example is not in "
                                 "virtual_mailbox_domains: mail to bob@other.example is not "
                                 "delivered to the new Maildir until it is")
+
+
+def test_postern_check_knows_the_auth_user(make_instance, user):
+    a = accounts_instance(make_instance, user, start=False)
+    inst = a.inst
+    assert inst.postern("check", check=False).returncode == 0
+    for owner, text in (("nobody-such-user", 'auth_owner: unknown user "nobody-such-user"'),
+                        ("postern", "is mail_owner's user ID"), ("root", "is root")):
+        inst.params["auth_owner"] = owner
+        inst.write_main_cf(inst.params)
+        r = inst.postern("check", check=False)
+        assert r.returncode == EX_CONFIG and text in r.stderr, r
+    # a service that would read the password table as mail_owner does not start either
+    inst.params["auth_owner"] = "postern"
+    inst.write_main_cf(inst.params)
+    assert "is mail_owner's user ID" in inst.postern("start", check=False).stderr
