@@ -16,6 +16,7 @@
 #include "maps.h"
 #include "local_user.h"
 #include "virtual.h"
+#include "server.h"
 #include "dns.h"
 #include "iostuff.h"
 #include "mymalloc.h"
@@ -101,6 +102,9 @@ static void check_config(void)
     char *err, *path;
     const char *why;
     size_t n, i;
+    bool auth = false;
+    uid_t uid;
+    gid_t gid;
 
     if (mail_conf_load(config_dir, NULL, &err) < 0)
         fail(EX_CONFIG, "%s", err);
@@ -114,6 +118,7 @@ static void check_config(void)
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         if (!program_ok(ents[i].command, &err))
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
+        auth |= strcmp(ents[i].command, "auth") == 0;
         if (ents[i].chroot && master_chroot_refused(ents[i].command))
             fail(EX_CONFIG, "%s, line %d: %s cannot run chrooted: %s", ents[i].file, ents[i].line,
                  ents[i].command, master_chroot_refused(ents[i].command));
@@ -124,6 +129,9 @@ static void check_config(void)
     if (mail_conf_load(config_dir, NULL, &err) < 0)
         fail(EX_CONFIG, "%s", err);
     if (mail_owner_lookup(&err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    /* The auth service runs as its own user (server.h) and would not start. */
+    if (auth && server_user_lookup("auth_owner", &uid, &gid, &err) < 0)
         fail(EX_CONFIG, "%s", err);
     if (getgrnam(var_setgid_group) == NULL)
         fail(EX_CONFIG, "setgid_group: unknown group \"%s\"", var_setgid_group);

@@ -34,6 +34,9 @@ long long var_default_destination_concurrency_limit, var_qmgr_message_active_lim
 long long var_smtp_tcp_port, var_daemon_timeout;
 long long var_deliver_lock_attempts, var_deliver_lock_delay, var_stale_lock_time;
 char *var_stress, *var_default_database_type;
+char *var_auth_owner, *var_auth_password_maps;
+long long var_auth_failure_delay, var_auth_client_failure_limit;
+long long var_auth_client_failure_window, var_auth_client_block_time;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
 bool var_local_extension_folders;
@@ -164,6 +167,19 @@ static const struct param params[] = {
     /* Set by master (-o stress=yes) when a service is at its process limit. */
     STR("stress", "", &var_stress),
     ENUM("default_database_type", "hash", &var_default_database_type, "hash|btree"),
+    /*
+     * Accounts: the auth service (auth/) and postern-account.  The password
+     * table is texthash: by default, one file that the service reads whole
+     * and re-reads when it is replaced (Dovecot's passwd-file): a change is
+     * one rename, with no .db to get out of step, and no second file of
+     * hashes to guard.
+     */
+    STR("auth_owner", "postern-auth", &var_auth_owner),
+    STR("auth_password_maps", "texthash:$config_directory/passwd", &var_auth_password_maps),
+    TIME("auth_failure_delay", "2s", &var_auth_failure_delay, 's', 0, 60),
+    INT("auth_client_failure_limit", "10", &var_auth_client_failure_limit, 0, 1000000),
+    TIME("auth_client_failure_window", "10m", &var_auth_client_failure_window, 's', 1, 86400),
+    TIME("auth_client_block_time", "10m", &var_auth_client_block_time, 's', 1, 7 * 86400),
     /* local delivery: aliases, .forward, commands and files, as Postfix's local(8) */
     STR("alias_maps", "hash:/etc/aliases", &var_alias_maps),
     STR("alias_database", "hash:/etc/aliases", &var_alias_database),
@@ -185,7 +201,7 @@ static const struct param params[] = {
     STR("virtual_mailbox_base", "", &var_virtual_mailbox_base),
     STR("virtual_uid_maps", "", &var_virtual_uid_maps),
     STR("virtual_gid_maps", "", &var_virtual_gid_maps),
-    INT("virtual_minimum_uid", "100", &var_virtual_minimum_uid, 1, 1000000000),
+    INT("virtual_minimum_uid", "100", &var_virtual_minimum_uid, 1, 4294967294LL),
     /* Postern's: a mailbox's quota in bytes (0: none; a user's own "quota=" in
      * virtual_mailbox_maps wins), and how long an over-quota message is
      * deferred (4.2.2) before it bounces (5.2.2). */

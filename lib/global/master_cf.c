@@ -312,6 +312,7 @@ const char *master_chroot_refused(const char *command)
         {"smtpd", "recipient checks need the system account database, which a chroot "
                   "does not have"},
         {"local", "it delivers as each recipient, in their home directories"},
+        {"auth", "it reads the password table, which lives outside the queue"},
     };
     size_t i;
 

@@ -174,6 +174,42 @@ static char **server_parse_args(int argc, char **argv, const char **config_dir)
     return overrides;
 }
 
+int server_user_lookup(const char *param, uid_t *uid_r, gid_t *gid_r, char **error_r)
+{
+    const char *name = mail_param_value(param);
+    struct passwd *pw;
+
+    if (name == NULL)
+        msg_panic("server_user_lookup: unknown parameter %s", param);
+    if ((pw = getpwnam(name)) == NULL) {
+        *error_r = xasprintf("%s: unknown user \"%s\"", param, name);
+        return -1;
+    }
+    if (pw->pw_uid == 0 || pw->pw_uid == var_owner_uid) {
+        *error_r = xasprintf("%s: \"%s\" is %s; the service needs a user of its own", param, name,
+                             pw->pw_uid == 0 ? "root" : "mail_owner's user ID");
+        return -1;
+    }
+    *uid_r = pw->pw_uid;
+    *gid_r = pw->pw_gid;
+    return 0;
+}
+
+/* Become the service's user for good (mail_owner unless opts say otherwise). */
+static void server_drop(const char *program, const struct server_opts *opts)
+{
+    uid_t uid = var_owner_uid;
+    gid_t gid = var_owner_gid;
+    char *err;
+
+    if (opts->user_param && server_user_lookup(opts->user_param, &uid, &gid, &err) < 0)
+        msg_fatal("%s", err);
+    if (!server_unpriv)
+        msg_warn("%s ignores unpriv=n in master.cf: it always runs as %s", program,
+                 opts->user_param ? mail_param_value(opts->user_param) : var_mail_owner);
+    priv_drop(uid, gid, server_chroot ? var_queue_dir : NULL);
+}
+
 static void server_init(int argc, char **argv, const char *program, const struct server_opts *opts)
 {
     const char *config_dir = NULL;
@@ -227,10 +263,7 @@ static void server_init(int argc, char **argv, const char *program, const struct
         if (server_unpriv)
             msg_fatal("%s needs root: set its unpriv column in master.cf to n", program);
     } else {
-        if (!server_unpriv)
-            msg_warn("%s ignores unpriv=n in master.cf: it always runs as %s", program,
-                     var_mail_owner);
-        priv_drop(var_owner_uid, var_owner_gid, server_chroot ? var_queue_dir : NULL);
+        server_drop(program, opts);
     }
     /* The parent-death signal is reset by credential changes: set it last. */
     if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)

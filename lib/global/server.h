@@ -5,9 +5,9 @@
  * parse master's arguments, load main.cf with the service's -o overrides,
  * open the log, chdir to the queue directory, run the daemon's pre-jail
  * hook (open what needs root), chroot if master.cf says so, drop to
- * mail_owner and verify the drop with getresuid()/getresgid(), and only
- * then accept a connection.  It reports busy/idle to master, and exits after
- * max_use connections or max_idle idle seconds so that master recycles it.
+ * mail_owner (or the service's own user, see user_param) and verify the
+ * drop with getresuid()/getresgid(), and only then accept a connection.  It reports busy/idle to
+ * master, and exits after max_use connections or max_idle idle seconds so that master recycles it.
  *
  *   single_server_main: one connection at a time (smtpd, local).
  *   multi_server_main:  an event loop with many connections (qmgr).
@@ -19,7 +19,14 @@
 #include "stream.h"
 
 struct server_opts {
-    bool keep_root;          /* stay root (local); requires unpriv=n in master.cf */
+    bool keep_root; /* stay root (local); requires unpriv=n in master.cf */
+    /*
+     * Run as the user this main.cf parameter names instead of mail_owner
+     * (auth: "auth_owner"), for a service that holds what mail_owner's
+     * daemons must not read.  The user must exist and be neither root nor
+     * mail_owner (server_user_lookup()).
+     */
+    const char *user_param;
     bool run_forever;        /* ignore max_idle and max_use (qmgr) */
     void (*pre_jail)(void);  /* before chroot and privilege drop */
     void (*post_init)(void); /* after the drop, before the first connection */
@@ -64,6 +71,13 @@ const volatile sig_atomic_t *server_stress_flag(void);
  * makes progress inside a long connection (each command, each request).
  */
 void server_watchdog_pat(void);
+/*
+ * Resolve the user that the parameter param names, for a service with its
+ * own user (server_opts.user_param); also for "postern check".  It must
+ * exist and be neither root nor mail_owner (mail_owner_lookup() first).
+ * -1 with a malloc'ed *error_r.
+ */
+int server_user_lookup(const char *param, uid_t *uid_r, gid_t *gid_r, char **error_r);
 /* The peer's numeric address and port for an inet connection ("local", 0 otherwise). */
 void server_peer(int fd, char *addr, size_t len, int *port_r);
 

@@ -124,6 +124,13 @@ void buf_truncate(struct buf *b, size_t len)
         b->data[len] = 0;
 }
 
+void buf_wipe(struct buf *b)
+{
+    if (b->data)
+        explicit_bzero(b->data, b->cap + 1);
+    b->len = 0;
+}
+
 char *buf_steal(struct buf *b)
 {
     char *p;

@@ -48,5 +48,7 @@ static inline const char *buf_str(const struct buf *b)
 }
 /* Detach the contents as a malloc'ed C string; the buffer becomes empty. */
 char *buf_steal(struct buf *b);
+/* Zero all of the buffer's memory and empty it (after it held a password). */
+void buf_wipe(struct buf *b);
 
 #endif

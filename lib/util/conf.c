@@ -14,6 +14,18 @@ static bool conf_is_blank(int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
+enum conf_line_kind conf_line_kind(const unsigned char *p, size_t len, bool have, size_t *text_r)
+{
+    size_t i = 0;
+
+    while (i < len && conf_is_blank(p[i]))
+        i++;
+    *text_r = i;
+    if (i == len || p[i] == '#')
+        return CONF_LINE_SKIP; /* blank or comment: neither starts nor ends a line */
+    return i > 0 && have ? CONF_LINE_MORE : CONF_LINE_START;
+}
+
 int conf_logical_lines(const unsigned char *text, size_t len, conf_line_fn fn, void *ctx,
                        const char **error_r)
 {
@@ -27,15 +39,14 @@ int conf_logical_lines(const unsigned char *text, size_t len, conf_line_fn fn, v
         const unsigned char *p = text + pos;
         const unsigned char *nl = memchr(p, '\n', len - pos);
         size_t plen = nl ? (size_t)(nl - p) : len - pos;
-        size_t i = 0;
+        size_t i;
+        enum conf_line_kind kind = conf_line_kind(p, plen, have, &i);
 
         pos += plen + (nl != NULL);
         lineno++;
-        while (i < plen && conf_is_blank(p[i]))
-            i++;
-        if (i == plen || p[i] == '#')
-            continue; /* blank or comment: neither starts nor ends a line */
-        if (i > 0 && have) {
+        if (kind == CONF_LINE_SKIP)
+            continue;
+        if (kind == CONF_LINE_MORE) {
             /* continuation: join with one space */
             if (buf_putc(&line, ' ') < 0 || buf_append(&line, p + i, plen - i) < 0)
                 goto toolong;

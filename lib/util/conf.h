@@ -34,6 +34,21 @@ struct conf {
 /* Called for each logical line with its first physical line number. */
 typedef int (*conf_line_fn)(const unsigned char *line, size_t len, int lineno, void *ctx);
 
+/* What one physical line is to a logical-line reader. */
+enum conf_line_kind {
+    CONF_LINE_SKIP,  /* blank or comment: neither starts nor ends a logical line */
+    CONF_LINE_START, /* starts a logical line */
+    CONF_LINE_MORE,  /* continues the logical line before it */
+};
+
+/*
+ * Classify the physical line (p, len) without its newline; have says a
+ * logical line is open (an indented line before any is a start).  The text
+ * after the leading white space begins at *text_r.  conf_logical_lines()
+ * decides with this, and so must anything that edits such text by lines.
+ */
+enum conf_line_kind conf_line_kind(const unsigned char *p, size_t len, bool have, size_t *text_r);
+
 /*
  * Split text into logical lines, joining continuations with one space and
  * skipping comments and blank lines.  Stops at the first callback that

@@ -101,6 +101,22 @@ int fsync_dir(const char *path)
     return ret;
 }
 
+int fsync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+
+    if (slash == NULL)
+        return fsync_dir(".");
+    if ((size_t)(slash - path) >= sizeof(dir)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(dir, path, slash == path ? 1 : (size_t)(slash - path));
+    dir[slash == path ? 1 : slash - path] = 0;
+    return fsync_dir(dir);
+}
+
 int set_nonblock(int fd, bool on)
 {
     int flags = fcntl(fd, F_GETFL);

@@ -19,6 +19,8 @@ ssize_t read_full(int fd, void *p, size_t len) WARN_UNUSED;
 ssize_t pread_full(int fd, void *p, size_t len, off_t off) WARN_UNUSED;
 /* fsync a directory by path, so that renames and creations in it are durable. */
 int fsync_dir(const char *path) WARN_UNUSED;
+/* fsync the directory that path is in ("." for a bare name), after a rename to path. */
+int fsync_parent_dir(const char *path) WARN_UNUSED;
 /* Set or clear O_NONBLOCK. */
 int set_nonblock(int fd, bool on);
 /* Set FD_CLOEXEC. */

@@ -85,6 +85,13 @@ void stream_close(struct stream *s)
     free(s);
 }
 
+void stream_wipe(struct stream *s)
+{
+    explicit_bzero(s->rbuf, s->rcap);
+    s->rpos = s->rlen = 0;
+    buf_wipe(&s->wbuf);
+}
+
 void stream_set_ops(struct stream *s, const struct stream_ops *ops, void *ctx)
 {
     s->ops = ops ? ops : &plain_ops;

@@ -129,6 +129,12 @@ int stream_printf(struct stream *s, const char *fmt, ...) PRINTFLIKE(2, 3);
 /* Send all queued output; -1 on timeout or error. */
 int stream_flush(struct stream *s);
 
+/*
+ * Zero the memory of both buffers, after a password went through them:
+ * unread input and unsent output are dropped.
+ */
+void stream_wipe(struct stream *s);
+
 /* A short description of the last failure: "timeout", "lost connection", ... */
 const char *stream_strerror(const struct stream *s);
 

@@ -19,7 +19,8 @@ def install(destdir):
 def test_layout(tmp_path):
     install(tmp_path)
     for path in ["usr/lib/postern/master", "usr/lib/postern/smtpd", "usr/lib/postern/qmgr",
-                 "usr/lib/postern/local", "usr/sbin/postern", "usr/sbin/postern-conf"]:
+                 "usr/lib/postern/local", "usr/lib/postern/auth", "usr/sbin/postern",
+                 "usr/sbin/postern-conf", "usr/sbin/postern-map", "usr/sbin/postern-account"]:
         p = tmp_path / path
         assert p.is_file() and os.access(p, os.X_OK), path
     for cf in ("main.cf", "master.cf"):

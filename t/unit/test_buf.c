@@ -282,6 +282,25 @@ static void test_invariants_panic(void **state UNUSED)
     assert_aborts(truncate_longer, NULL);
 }
 
+/* After a password went through it, no byte of it is left in the memory. */
+static void test_wipe(void **state UNUSED)
+{
+    struct buf b;
+    size_t i;
+
+    buf_init(&b, 1024);
+    assert_int_equal(buf_puts(&b, "secret password"), 0);
+    buf_consume(&b, 7); /* the moved tail leaves the old bytes behind */
+    buf_wipe(&b);
+    assert_int_equal(b.len, 0);
+    for (i = 0; i <= b.cap; i++)
+        assert_int_equal(b.data[i], 0);
+    assert_int_equal(buf_puts(&b, "again"), 0);
+    assert_string_equal(buf_str(&b), "again");
+    buf_free(&b);
+    buf_wipe(&b); /* nothing allocated: nothing to do */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_reserve_unbounded),
         cmocka_unit_test(test_steal),
+        cmocka_unit_test(test_wipe),
         cmocka_unit_test(test_invariants_panic),
     };
 

@@ -62,6 +62,34 @@ static int stop_at_second(const unsigned char *line UNUSED, size_t len UNUSED, i
     return lineno == 2 ? 7 : 0;
 }
 
+/* The rule conf_logical_lines() uses, as anything that edits by lines sees it. */
+static void test_line_kind(void **state UNUSED)
+{
+    static const struct {
+        const char *line;
+        bool have;
+        enum conf_line_kind kind;
+        size_t text;
+    } rows[] = {
+        {"", false, CONF_LINE_SKIP, 0},           {"   \t", true, CONF_LINE_SKIP, 4},
+        {"# comment", true, CONF_LINE_SKIP, 0},   {"  # indented comment", true, CONF_LINE_SKIP, 2},
+        {"key value", false, CONF_LINE_START, 0}, {"key value", true, CONF_LINE_START, 0},
+        {"  more", true, CONF_LINE_MORE, 2},      {"\tmore", true, CONF_LINE_MORE, 1},
+        {"  first", false, CONF_LINE_START, 2}, /* nothing to continue yet */
+        {"\r", true, CONF_LINE_SKIP, 1},
+    };
+    size_t i, text;
+
+    for (i = 0; i < COUNTOF(rows); i++) {
+        enum conf_line_kind k = conf_line_kind((const unsigned char *)rows[i].line,
+                                               strlen(rows[i].line), rows[i].have, &text);
+
+        if (k != rows[i].kind || text != rows[i].text)
+            fail_msg("row %zu: kind %d text %zu, want %d %zu", i, (int)k, text, (int)rows[i].kind,
+                     rows[i].text);
+    }
+}
+
 static void test_logical_lines_stop(void **state UNUSED)
 {
     static const char text[] = "a\nb\nc\n";
@@ -470,6 +498,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_logical_lines),
+        cmocka_unit_test(test_line_kind),
         cmocka_unit_test(test_logical_lines_stop),
         cmocka_unit_test(test_logical_line_too_long),
         cmocka_unit_test(test_parse_entry),

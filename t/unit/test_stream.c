@@ -696,6 +696,28 @@ static void test_input_waiting_and_peek(void **state UNUSED)
     buf_free(&out);
 }
 
+/* Both buffers are zeroed: what was sent and what was read. */
+static void test_wipe(void **state UNUSED)
+{
+    struct pair p;
+    char got[32];
+    size_t i;
+
+    pair_open(&p, 2000);
+    assert_int_equal(stream_puts(p.s, "password=hunter2"), 0);
+    assert_int_equal(stream_flush(p.s), 0);
+    assert_int_equal(read_full(p.peer, got, 16), 16);
+    assert_int_equal(write(p.peer, "reply=secret", 12), 12);
+    assert_int_equal(stream_read_exact(p.s, got, 6), 0);
+    stream_wipe(p.s);
+    for (i = 0; i <= p.s->wbuf.cap; i++)
+        assert_int_equal(p.s->wbuf.data[i], 0);
+    for (i = 0; i < p.s->rcap; i++)
+        assert_int_equal(p.s->rbuf[i], 0);
+    assert_int_equal(stream_pending(p.s), 0);
+    pair_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -719,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_shortened_during_wait),
         cmocka_unit_test(test_stress_cap),
         cmocka_unit_test(test_input_waiting_and_peek),
+        cmocka_unit_test(test_wipe),
     };
 
     unit_init("test_stream");
