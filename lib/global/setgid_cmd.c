@@ -10,6 +10,25 @@
 #include "msg.h"
 #include "safe_open.h"
 
+/*
+ * The sanitizer build: a setgid process is not dumpable, so LeakSanitizer
+ * (which stops the process the way a debugger would) cannot run at exit,
+ * and the sanitizers ignore $ASAN_OPTIONS there (secure mode).  Say it
+ * here; release builds have no sanitizer and no such function.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SETGID_CMD_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(SETGID_CMD_ASAN)
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "detect_leaks=0";
+}
+#endif
+
 /* The variables that survive, with their values copied before clearenv(). */
 static const char *const setgid_keep_env[] = {
     "TZ",
