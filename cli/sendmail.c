@@ -359,11 +359,27 @@ static NORETURN void sm_run(enum sm_mode mode, const struct sm_opts *o)
     }
 }
 
+/*
+ * A closed 0, 1 or 2 would make the pipe to postdrop a "standard" stream,
+ * and an error message would go down it: open them on /dev/null first.
+ */
+static void sm_std_fds(void)
+{
+    struct stat st;
+    int fd;
+
+    for (fd = 0; fd < 3; fd++)
+        if (fstat(fd, &st) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd)
+            exit(EX_OSERR);
+}
+
 int main(int argc, char **argv)
 {
     struct sm_opts o = {.dot_ends = true};
     enum sm_mode mode;
     int c;
+
+    sm_std_fds();
 
     if (argv[0] && *argv[0])
         sm_argv0 = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
