@@ -4,13 +4,13 @@
  *
  * A connection to public/pickup is a wake-up: master's timer and postdrop
  * send one request=wakeup frame (trigger.h) and never wait for an answer,
- * so none is sent, and a peer that sends nothing is given up on after
- * PICKUP_TRIGGER_MS.  Every wake-up scans maildrop/ until a pass changes
- * nothing, as Postfix's pickup does.
+ * so none is sent and none is waited for.  Wake-ups lead to scans of
+ * maildrop/, each until a pass changes nothing, as Postfix's pickup does.
  */
 #include "sys_defs.h"
 #include "pickup.h"
 #include "attr.h"
+#include "events.h"
 #include "iostuff.h"
 #include "mail_params.h"
 #include "maildrop.h"
@@ -21,7 +21,8 @@
 #include "server.h"
 
 #define PICKUP_LOCK_FILE "private/pickup.lock"
-#define PICKUP_TRIGGER_MS 2000
+
+static bool pickup_scan_pending;
 
 /* Only one pickup may work on maildrop/ (a reload can start a second). */
 static void pickup_lock(void)
@@ -122,22 +123,49 @@ static bool pickup_pass(void)
     return changed;
 }
 
-static void pickup_service(struct stream *s)
+/* Scan until a pass changes nothing, as Postfix's pickup does. */
+static void pickup_scan_event(void *ctx UNUSED)
 {
-    struct qmgr_request r;
-    struct buf frame;
-    const char *why;
-
-    stream_set_timeout(s, PICKUP_TRIGGER_MS);
-    buf_init(&frame, 1024);
-    if (attr_read_frame(s, &frame, &why) == 0 &&
-        qmgr_request_decode(frame.data, frame.len, &r, &why) < 0)
-        msg_warn("bad request on public/pickup: %s", why);
-    buf_free(&frame);
-    stream_close(s);
-    /* Whatever it said, a look costs little and misses nothing. */
+    pickup_scan_pending = false;
     while (pickup_pass() && !server_draining())
         ;
+}
+
+/* What the peer sent, if it is there already; a wake-up either way. */
+static void pickup_check_request(int fd)
+{
+    unsigned char data[1024];
+    const unsigned char *payload;
+    struct qmgr_request r;
+    struct buf in;
+    size_t len, flen;
+    const char *why;
+    ssize_t n = recv(fd, data, sizeof(data), MSG_DONTWAIT);
+
+    if (n <= 0)
+        return;
+    buf_init(&in, sizeof(data));
+    (void)buf_append(&in, data, (size_t)n);
+    if (attr_frame_peek(&in, &payload, &len, &flen) < 0 ||
+        (flen > 0 && qmgr_request_decode(payload, len, &r, &why) < 0))
+        msg_warn("bad request on public/pickup");
+    buf_free(&in);
+}
+
+/*
+ * A connection is a wake-up (trigger.h): it is closed at once, and one scan
+ * serves every wake-up that arrives before it starts.  As an event-driven
+ * server pickup is always available to master, so a burst of submissions
+ * queues wake-ups instead of looking like a service at its process limit.
+ */
+static void pickup_accept(int fd)
+{
+    pickup_check_request(fd);
+    close_quietly(fd);
+    if (!pickup_scan_pending) {
+        pickup_scan_pending = true;
+        event_request_timer(pickup_scan_event, NULL, 0);
+    }
 }
 
 static void pickup_post_init(void)
@@ -149,7 +177,7 @@ static void pickup_post_init(void)
 
 int main(int argc, char **argv)
 {
-    static const struct server_opts opts = {.post_init = pickup_post_init};
+    static const struct server_opts opts = {.run_forever = true, .post_init = pickup_post_init};
 
-    single_server_main(argc, argv, "pickup", pickup_service, &opts);
+    multi_server_main(argc, argv, "pickup", pickup_accept, &opts);
 }
