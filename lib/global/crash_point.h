@@ -50,7 +50,17 @@
     X(LOCAL_STATUS_MARKED, "local-status-marked") /* status byte written, not yet synced */        \
     X(LOCAL_STATUS_SYNCED, "local-status-synced") /* status byte fdatasync'ed, no reply yet */     \
     X(LOCAL_FORWARD_READY, "local-forward-ready") /* the copy marked ready, no reply yet */        \
-    X(LOCAL_REPLIED, "local-replied")             /* the reply sent to qmgr */
+    X(LOCAL_REPLIED, "local-replied")             /* the reply sent to qmgr */                     \
+    /* postdrop: a local user's message into maildrop/ (maildrop.h) */                             \
+    X(POSTDROP_WRITTEN, "postdrop-written")         /* temporary file written and checked */       \
+    X(POSTDROP_SYNCED, "postdrop-synced")           /* its data fdatasync'ed */                    \
+    X(POSTDROP_RENAMED, "postdrop-renamed")         /* renamed to maildrop/ID, name not durable */ \
+    X(POSTDROP_NAME_SYNCED, "postdrop-name-synced") /* the name durable, not yet ready */          \
+    X(POSTDROP_READY, "postdrop-ready")             /* marked ready, sendmail not yet told */      \
+    /* pickup: from maildrop/ into incoming/ */                                                    \
+    X(PICKUP_COPIED, "pickup-copied")   /* the copy in incoming/, unready; maildrop file kept */   \
+    X(PICKUP_REMOVED, "pickup-removed") /* the maildrop file removed and synced; copy unready */   \
+    X(PICKUP_READY, "pickup-ready")     /* the copy marked ready, qmgr not yet told */
 
 enum crash_point_id {
 #define CRASH_POINT_ENUM(id, name) CRASH_##id,

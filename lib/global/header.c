@@ -62,7 +62,8 @@ int header_scan(const unsigned char *text, size_t len, header_fn fn, void *ctx, 
         for (v = nlen + 1; v < n && header_wsp(text[pos + v]); v++)
             ;
         buf_reset(&value);
-        (void)buf_append(&value, text + pos + v, n - v); /* cut at the limit */
+        /* Cut at the limit: buf_append() would refuse the whole line. */
+        (void)buf_append(&value, text + pos + v, n - v < value.max ? n - v : value.max);
         pos += n + eol;
         /* Continuation lines: the line break goes, the white space stays. */
         while (pos < len && header_wsp(text[pos])) {
@@ -76,6 +77,7 @@ int header_scan(const unsigned char *text, size_t len, header_fn fn, void *ctx, 
         f.value = buf_str(&value);
         f.value_len = value.len;
         f.offset = start;
+        f.end = pos;
         ret = fn(&f, ctx);
     }
     buf_free(&value);

@@ -26,6 +26,7 @@ struct header_field {
     const char *value; /* NUL-terminated, unfolded, leading white space removed */
     size_t value_len;  /* the value may hold NULs from the message: trust this */
     size_t offset;     /* where the field starts in the text */
+    size_t end;        /* just past its last line and that line's end (LF or CR LF) */
 };
 
 /* One field; non-zero stops the scan and is returned by header_scan(). */

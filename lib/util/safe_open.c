@@ -12,10 +12,12 @@
 
 #define SAFE_OPEN_LINKS_MAX 8 /* symlinks followed along one path */
 
-/* Root, and the effective user, are the only owners we trust. */
+/* Root, and the effective user unless safe_open_dir_root() says not, are the owners we trust. */
+static bool safe_root_only;
+
 static bool safe_owner_ok(uid_t uid)
 {
-    return uid == 0 || uid == geteuid();
+    return uid == 0 || (!safe_root_only && uid == geteuid());
 }
 
 /* May the effective user trust what this directory's entries point to? */
@@ -164,4 +166,14 @@ int safe_open_dir(const char *dir, const char **error_r)
     if (!safe_dir_ok(dirfd))
         return safe_fail(dirfd, "the directory is not root's alone", error_r);
     return dirfd;
+}
+
+int safe_open_dir_root(const char *dir, const char **error_r)
+{
+    int fd;
+
+    safe_root_only = true;
+    fd = safe_open_dir(dir, error_r);
+    safe_root_only = false;
+    return fd;
 }

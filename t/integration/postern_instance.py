@@ -13,6 +13,7 @@ that test files running in parallel never share a mailbox.
 
 import fcntl
 import glob
+import grp
 import os
 import pwd
 import re
@@ -144,6 +145,8 @@ class Instance:
             "qmgr unix n - n 300 1 qmgr",
             "local unix - n n - - local",
             "virtual unix - n n - - local",
+            "pickup unix n - n 60 1 pickup",
+            "showq unix n - n - - showq",
         ]
         self.write_master_cf(self.master_cf)
         self.write_dns(dns or [], ptr or [])
@@ -186,6 +189,39 @@ class Instance:
                    os.path.join(bindir, "fake_agent"))
         self.params["daemon_directory"] = bindir
         self.write_main_cf(self.params)
+
+    def with_commands(self):
+        """The user commands as installed: sendmail and its names, postern-map,
+        and postdrop and postern-queue copied here setgid postdrop (a build
+        tree's programs are not), in a command_directory of the instance.
+        Call before start(); run them with run_as()."""
+        self.sbin = os.path.join(self.dir, "sbin")
+        os.makedirs(self.sbin)
+        postdrop_gid = grp.getgrnam("postdrop").gr_gid
+        for name in ["postdrop", "postern-queue"]:
+            path = os.path.join(self.sbin, name)
+            shutil.copy(os.path.join(BIN_DIR, name), path)
+            os.chown(path, 0, postdrop_gid)
+            os.chmod(path, 0o2755)
+        for name in ["sendmail", "postern-map"]:
+            os.symlink(os.path.join(BIN_DIR, name), os.path.join(self.sbin, name))
+        for name in ["mailq", "newaliases"]:
+            os.symlink("sendmail", os.path.join(self.sbin, name))
+        self.params["command_directory"] = self.sbin
+        self.write_main_cf(self.params)
+        return self
+
+    def run_as(self, user, name, *args, input=b"", env=None, config=True, timeout=60):
+        """Run sbin/name (with -C etc unless config is False) as user, a MailUser
+        or an account name, or as root when user is None."""
+        argv = [os.path.join(self.sbin, name)] + (["-C", self.etc] if config else []) + list(args)
+        if user is not None:
+            user = user if isinstance(user, str) else user.name
+            argv = ["setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups"] + argv
+        e = self.env()
+        e.update(env or {})
+        return subprocess.run(argv, input=input, capture_output=True, env=e, timeout=timeout,
+                              cwd="/")
 
     # running ------------------------------------------------------------------
 

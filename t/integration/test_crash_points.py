@@ -16,6 +16,11 @@ Once the queue has settled, SPEC.md section 6 must hold:
     corrupt/ is empty; what is left in incoming/ was never acknowledged;
   - and the crash really happened at that point.
 
+One message goes in through sendmail, run by a test account, so that the
+points of postdrop (maildrop/) and pickup (into incoming/) are reached too;
+for it "250" is sendmail's exit status 0, and it is sent again until it
+gets one.
+
 Remote recipients go to t/integration/fake_agent.py in "sink" mode as the
 smtp transport, so that messages with local and remote recipients, and
 deferrals, take the same paths as they will with the real smtp client.
@@ -137,6 +142,8 @@ def make(make_instance, point, member, vowner):
     inst.extra_env = {"POSTERN_CRASH_POINT": point, "POSTERN_CRASH_DIR": crash_dir,
                       "POSTERN_SINK_LOG": inst.sink_log}
     inst.crash_dir = crash_dir
+    inst.sendmail_stderr = ""  # postdrop, a user's command, reports there and not in the log
+    inst.with_commands()
     inst.start()
     return inst
 
@@ -164,13 +171,44 @@ def send(inst, i, rcpts):
     raise AssertionError("message %d never accepted" % i)
 
 
+def send_sendmail(inst, sender, i, rcpts):
+    """As send(), through sendmail: again until it exits 0 (the queue ID is pickup's)."""
+    attempts = []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        tag = "m%d-a%d" % (i, len(attempts))
+        attempts.append(tag)
+        body = "Subject: %s\nX-Tag: %s\n\nmessage %d\n" % (tag, tag, i)
+        r = inst.run_as(sender, "sendmail", *rcpts, input=body.encode())
+        inst.sendmail_stderr += r.stderr.decode(errors="replace")
+        if r.returncode == 0:
+            return attempts, tag, None
+        time.sleep(0.2)
+    raise AssertionError("message %d never accepted by sendmail" % i)
+
+
+def pickup_copy(path):
+    """Is this an unready copy that pickup has yet to hand over (pickup.h)?"""
+    try:
+        with open(path, "rb") as f:
+            return b"pickup_from=" in f.read()
+    except OSError:
+        return False
+
+
 def settled(inst):
-    """Nothing left to do: only held files, and unacknowledged ones in incoming/."""
+    """Nothing left to do: only held files, and unacknowledged ones in incoming/
+    and maildrop/ (an unready maildrop file is taken only a minute later)."""
+    for name in os.listdir(os.path.join(inst.queue, "maildrop")):
+        if not name.startswith(".") and \
+                os.lstat(os.path.join(inst.queue, "maildrop", name)).st_mode & stat.S_IXUSR:
+            return False
     for f in inst.queue_files():
         q, name = f.split("/")
         if name.startswith(".") or q == "hold":
             continue
-        if q == "incoming" and not os.lstat(os.path.join(inst.queue, f)).st_mode & stat.S_IXUSR:
+        path = os.path.join(inst.queue, f)
+        if q == "incoming" and not os.lstat(path).st_mode & stat.S_IXUSR and not pickup_copy(path):
             continue
         return False
     return True
@@ -189,23 +227,32 @@ def test_crash_point(make_instance, user, user2, point):
         [a, b, "r2@remote.test"],
         ["fwd@test.example"],  # the alias: b, and far@remote.test in a forwarded copy
         [a, "box@v.test"],  # a virtual mailbox
+        ["sendmail", a],  # through sendmail, postdrop and pickup
     ]
     sent = []
     for i, rcpts in enumerate(plan):
-        sent.append((rcpts,) + send(inst, i, rcpts))
+        if rcpts[0] == "sendmail":
+            rcpts = rcpts[1:]
+            sent.append((rcpts,) + send_sendmail(inst, user, i, rcpts))
+        else:
+            sent.append((rcpts,) + send(inst, i, rcpts))
         time.sleep(0.2)
     wait_until(lambda: settled(inst), 60, what="the queue to settle after a crash at " + point)
     time.sleep(1)  # a late duplicate would show up now
 
     assert os.path.exists(os.path.join(inst.crash_dir, "fired")), "never reached " + point
     log = inst.read_log()
-    assert "crash point %s: dying as if killed" % point in log
-    assert "killed by signal 9" in log
+    if point.startswith("postdrop-"):
+        assert "crash point %s: dying as if killed" % point in inst.sendmail_stderr
+        assert "postdrop was killed by signal 9" in inst.sendmail_stderr
+    else:
+        assert "crash point %s: dying as if killed" % point in log
+        assert "killed by signal 9" in log
 
     delivered = {user.name: tags(inst, user), user2.name: tags(inst, user2)}
     with open(inst.sink_log) as f:
         sunk = [tuple(line.split()) for line in f]
-    acked = {qid for _, _, _, qid in sent}
+    acked = {qid for _, _, _, qid in sent if qid}
     for rcpts, attempts, good, qid in sent:
         for r in rcpts:
             local, domain = r.split("@")

@@ -16,7 +16,8 @@ static int note(const struct header_field *f, void *ctx)
     struct seen *s = ctx;
     size_t n = strlen(s->text);
 
-    snprintf(s->text + n, sizeof(s->text) - n, "[%s|%s@%zu]", f->name, f->value, f->offset);
+    snprintf(s->text + n, sizeof(s->text) - n, "[%s|%s@%zu-%zu]", f->name, f->value, f->offset,
+             f->end);
     return 0;
 }
 
@@ -26,14 +27,15 @@ static void test_fields(void **state UNUSED)
         const char *in, *want;
         size_t body;
     } cases[] = {
-        {"Subject: hi\nTo: a@b\n\nbody\n", "[Subject|hi@0][To|a@b@12]", 21},
-        {"Subject: hi\r\nTo: a@b\r\n\r\nbody\r\n", "[Subject|hi@0][To|a@b@13]", 24},
-        {"Subject: one\n two\n\tthree\nX: y\n\n", "[Subject|one two\tthree@0][X|y@25]", 31},
-        {"Subject:no-space\n\n", "[Subject|no-space@0]", 18},
-        {"Empty:\nNext: x\n\n", "[Empty|@0][Next|x@7]", 16},
+        {"Subject: hi\nTo: a@b\n\nbody\n", "[Subject|hi@0-12][To|a@b@12-20]", 21},
+        {"Subject: hi\r\nTo: a@b\r\n\r\nbody\r\n", "[Subject|hi@0-13][To|a@b@13-22]", 24},
+        {"Subject: one\n two\n\tthree\nX: y\n\n", "[Subject|one two\tthree@0-25][X|y@25-30]", 31},
+        {"Subject:no-space\n\n", "[Subject|no-space@0-17]", 18},
+        {"Empty:\nNext: x\n\n", "[Empty|@0-7][Next|x@7-15]", 16},
         {"From nobody Mon\nSubject: x\n\n", "", 0}, /* not a field: the body */
-        {"Subject: x\nnot a header\nY: z\n", "[Subject|x@0]", 11},
-        {"Subject: x", "[Subject|x@0]", 10}, /* no line end at all */
+        {"Subject: x\nnot a header\nY: z\n", "[Subject|x@0-11]", 11},
+        {"Subject: x", "[Subject|x@0-10]", 10}, /* no line end at all */
+        {"A: x\n \n\nbody", "[A|x @0-7]", 8},   /* a blank continuation line */
         {"\nbody\n", "", 1},
         {"", "", 0},
         {"Na me: x\n", "", 0}, /* a space is not part of a name */
@@ -91,6 +93,14 @@ static void test_long_field_cut(void **state UNUSED)
     for (i = 8; i < n; i++)
         text[i] = i % 100 == 99 ? '\n' : (i % 100 == 0 ? ' ' : 'a');
     memcpy(text + n, "\n\nbody", 6);
+    assert_int_equal(header_scan(text, n + 6, check_long, &len, &body), 0);
+    assert_true(len == HEADER_FIELD_MAX);
+    assert_true(body == n + 2);
+
+    /* One unfolded line over the limit is cut too, not dropped. */
+    for (i = 8; i < n; i++)
+        text[i] = 'b';
+    len = 0;
     assert_int_equal(header_scan(text, n + 6, check_long, &len, &body), 0);
     assert_true(len == HEADER_FIELD_MAX);
     assert_true(body == n + 2);
