@@ -43,6 +43,7 @@ fuzz:
 bench: build
 	bench/run $(BUILD)
 	bench/lists $(BUILD)
+	bench/sendmail $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

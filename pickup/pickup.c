@@ -187,7 +187,7 @@ static void pickup_post_init(void)
 int main(int argc, char **argv)
 {
     static const struct server_opts opts = {
-        .run_forever = true, .pre_jail = pickup_pre_jail, .post_init = pickup_post_init};;
+        .run_forever = true, .pre_jail = pickup_pre_jail, .post_init = pickup_post_init};
 
     multi_server_main(argc, argv, "pickup", pickup_accept, &opts);
 }
