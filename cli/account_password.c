@@ -22,6 +22,17 @@ static void account_tty_signal(int sig)
     raise(sig);
 }
 
+/* Echo back on before an exit, so that no failure leaves the terminal mute. */
+static void account_tty_restore(void)
+{
+    int saved_errno = errno;
+
+    if (account_tty_changed)
+        (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &account_tty_saved);
+    account_tty_changed = 0;
+    errno = saved_errno;
+}
+
 static void account_tty_echo(bool on)
 {
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
@@ -58,14 +69,19 @@ static void account_read_line(char *out, size_t len)
 
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0)
+        if (r < 0) {
+            account_tty_restore();
             account_fail(EX_IOERR, "read the password: %m");
+        }
         if (r == 0 || c == '\n')
             break;
-        if (c == 0)
+        if (c == 0) {
+            account_tty_restore();
             account_fail(EX_DATAERR, "the password has a NUL byte");
+        }
         if (n + 1 >= len) {
             explicit_bzero(out, len);
+            account_tty_restore();
             account_fail(EX_DATAERR, "the password is longer than %d bytes",
                          PASS_CRYPT_PASSWORD_MAX);
         }
@@ -76,11 +92,18 @@ static void account_read_line(char *out, size_t len)
     out[n] = 0;
 }
 
+/*
+ * Echo goes off before the prompt appears, as getpass() does: turning it off
+ * flushes type-ahead (TCSAFLUSH), which must not take an answer typed to
+ * the prompt, and nothing typed after the prompt may be echoed.
+ */
 static void account_prompt(const char *prompt, char *out, size_t len)
 {
-    if (write_full(STDERR_FILENO, prompt, strlen(prompt)) < 0)
-        account_fail(EX_IOERR, "write the prompt: %m");
     account_tty_echo(false);
+    if (write_full(STDERR_FILENO, prompt, strlen(prompt)) < 0) {
+        account_tty_restore();
+        account_fail(EX_IOERR, "write the prompt: %m");
+    }
     account_read_line(out, len);
     account_tty_echo(true);
 }

@@ -527,6 +527,9 @@ def on_terminal(inst, args, answers):
             break
         out += chunk
     _, status = os.waitpid(pid, 0)
+    # the terminal as the program left it (echo back on, whatever happened)
+    echo_off.append(not termios.tcgetattr(fd)[3] & termios.ECHO)
+    os.close(fd)
     return os.waitstatus_to_exitcode(status), out.decode(errors="replace"), echo_off
 
 
@@ -536,13 +539,18 @@ def test_password_from_the_terminal(accts):
                                         ["typed secret", "typed secret"])
     assert status == 0, out
     assert "New password:" in out and "Retype new password:" in out
-    assert echo_off == [True, True]
+    assert echo_off == [True, True, False]
     assert "typed secret" not in out
     assert check(inst, "alice@corp.example", "typed secret").returncode == 0
-    status, out, _ = on_terminal(inst, ["passwd", "alice@corp.example"], ["one", "two"])
+    status, out, echo_off = on_terminal(inst, ["passwd", "alice@corp.example"], ["one", "two"])
     assert status == EX_DATAERR and "the passwords differ" in out, out
+    assert echo_off == [True, True, False]
+    # a failure while echo is off still gives the terminal back as it was
+    status, out, echo_off = on_terminal(inst, ["passwd", "alice@corp.example"], ["x" * 5000])
+    assert status == EX_DATAERR and "longer than" in out, out
+    assert echo_off == [True, False]
     status, out, echo_off = on_terminal(inst, ["check", "alice@corp.example"], ["typed secret"])
-    assert status == 0 and echo_off == [True] and "typed secret" not in out, out
+    assert status == 0 and echo_off == [True, False] and "typed secret" not in out, out
 
 
 def test_a_domain_that_is_not_virtual_is_noted(accts):
