@@ -193,30 +193,52 @@ static void test_static_and_inline(void **state UNUSED)
     open_fails("inline:{{a=1}", "missing '}'");
 }
 
-static void test_regexp(void **state UNUSED)
+/* A pattern table of type written from text; the spec in spec_r. */
+static struct dict *open_rules(const char *type, const char *file, const char *text, char *spec_r,
+                               size_t size)
 {
+    unit_write_text(at(file), text);
+    snprintf(spec_r, size, "%s:%s", type, at(file));
+    return open_ok(spec_r);
+}
+
+/* The grammar of pattern tables (dict_pattern.c). */
+static void test_pattern(void **state UNUSED)
+{
+    static const char *const types[] = {"regexp"};
     char spec[PATH_MAX + 32];
     struct dict *d;
 
-    unit_write_text(at("re"), "# Postfix's regexp_table(5)\n"
-                              "/^(.*)\\+(.*)@example\\.com$/ $1 ext=$2 ${1}$$\n"
-                              "/^CaseSensitive$/i exact\n"
-                              "!/@/ no domain\n"
-                              "if /@corp\\.example$/\n"
-                              "/^ceo@/ boss\n"
-                              "endif\n"
-                              "|@other\\.|  at-delim\n"
-                              "/x/ never\n");
-    snprintf(spec, sizeof(spec), "regexp:%s", at("re"));
-    d = open_ok(spec);
-    assert_string_equal(get(d, "Bob+Lists@Example.COM"), "Bob ext=Lists Bob$");
-    assert_string_equal(get(d, "CaseSensitive"), "exact");
-    assert_null(get(d, "casesensitive@y")); /* 'i' turned case-insensitivity off */
-    assert_string_equal(get(d, "nodomain"), "no domain");
-    assert_string_equal(get(d, "ceo@corp.example"), "boss");
-    assert_string_equal(get(d, "ceo@other.example"), "at-delim"); /* skipped the if block */
-    assert_string_equal(get(d, "cfo@corp.example"), "never");     /* the if block had nothing */
-    dict_close(d);
+    for (size_t t = 0; t < COUNTOF(types); t++) {
+        d = open_rules(types[t], "re",
+                       "# Postfix's regexp_table(5)\n"
+                       "/^(.*)\\+(.*)@example\\.com$/ $1 ext=$2 ${1}$$\n"
+                       "/^CaseSensitive$/i exact\n"
+                       "!/@/ no domain $1\n"
+                       "if /@corp\\.example$/\n"
+                       "if !/^ceo@/\n"
+                       "/^(cfo)@/ finance $1\n"
+                       "endif\n"
+                       "/^ceo@/ boss\n"
+                       "endif\n"
+                       "|@other\\.|  at-delim\n"
+                       "/^x\\/y@/ slash  \n"
+                       "/^multi@/\n"
+                       "  continued line\n"
+                       "/x/ never\n",
+                       spec, sizeof(spec));
+        assert_string_equal(get(d, "Bob+Lists@Example.COM"), "Bob ext=Lists Bob$");
+        assert_string_equal(get(d, "CaseSensitive"), "exact");
+        assert_null(get(d, "casesensitive@y")); /* 'i' turned case-insensitivity off */
+        assert_string_equal(get(d, "nodomain"), "no domain "); /* no groups in a ! rule */
+        assert_string_equal(get(d, "ceo@corp.example"), "boss");
+        assert_string_equal(get(d, "cfo@corp.example"), "finance cfo"); /* nested if */
+        assert_string_equal(get(d, "ceo@other.example"), "at-delim");   /* skipped the if block */
+        assert_string_equal(get(d, "cto@corp.example"), "never");       /* the blocks had nothing */
+        assert_string_equal(get(d, "x/y@z"), "slash");                  /* \/ and trailing blanks */
+        assert_string_equal(get(d, "multi@z"), "continued line");
+        dict_close(d);
+    }
 
     static const struct {
         const char *text, *why;
@@ -224,16 +246,25 @@ static void test_regexp(void **state UNUSED)
         {"/a/ ok\n/b/\n", "line 2: expected \"/pattern/ result\""},
         {"/a/q ok\n", "line 1: unknown pattern flag"},
         {"/a ok\n", "line 1: missing the closing delimiter"},
+        {"/a\\/ ok\n", "line 1: missing the closing delimiter"},
         {"a b\n", "line 1: expected /pattern/"},
         {"/(/ x\n", "line 1: "},
-        {"if /a/\n/b/ c\n", "if without endif"},
+        {"# one\n\n/a/ x\n/(/ x\n", "line 4: "},
+        {"if /a/\n/b/ c\n", "line 1: if without endif"},
+        {"if /a/\nif /b/\nendif\n/b/ c\n", "line 1: if without endif"},
         {"endif\n", "line 1: endif without if"},
         {"if /a/ junk\nendif\n", "line 1: text after the pattern of an if"},
+        {"if /(/\nendif\n", "line 1: "},
     };
-    for (size_t i = 0; i < COUNTOF(bad); i++) {
-        unit_write_text(at("badre"), bad[i].text);
-        snprintf(spec, sizeof(spec), "regexp:%s", at("badre"));
-        open_fails(spec, bad[i].why);
+    for (size_t t = 0; t < COUNTOF(types); t++) {
+        for (size_t i = 0; i < COUNTOF(bad); i++) {
+            char why[PATH_MAX + 64];
+
+            unit_write_text(at("badre"), bad[i].text);
+            snprintf(spec, sizeof(spec), "%s:%s", types[t], at("badre"));
+            snprintf(why, sizeof(why), "%s, %s", at("badre"), bad[i].why);
+            open_fails(spec, why); /* names the file and the line */
+        }
     }
 }
 
@@ -292,7 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_and_btree), cmocka_unit_test(test_db_without_nul),
         cmocka_unit_test(test_texthash),       cmocka_unit_test(test_static_and_inline),
-        cmocka_unit_test(test_regexp),         cmocka_unit_test(test_bad_names),
+        cmocka_unit_test(test_pattern),        cmocka_unit_test(test_bad_names),
         cmocka_unit_test(test_no_fold),        cmocka_unit_test(test_reopen_after_replace),
     };
 
