@@ -9,11 +9,11 @@
 #include "msg.h"
 
 extern const struct dict_ops dict_hash_ops, dict_btree_ops, dict_texthash_ops, dict_static_ops,
-    dict_inline_ops, dict_regexp_ops;
+    dict_inline_ops, dict_regexp_ops, dict_pcre_ops;
 
 static const struct dict_ops *const dict_kinds[] = {
-    &dict_hash_ops,   &dict_btree_ops,  &dict_texthash_ops,
-    &dict_static_ops, &dict_inline_ops, &dict_regexp_ops,
+    &dict_hash_ops,   &dict_btree_ops,  &dict_texthash_ops, &dict_static_ops,
+    &dict_inline_ops, &dict_regexp_ops, &dict_pcre_ops,
 };
 
 /* A replaced file is looked for at most this often. */

@@ -8,6 +8,8 @@
  *   static:VALUE     every key finds VALUE (static:{text with spaces} too)
  *   inline:{k=v, k2=v2, {k3 = text, with comma}}
  *   regexp:FILE      POSIX regular expressions, Postfix's regexp_table(5)
+ *   pcre:FILE        PCRE2 regular expressions, Postfix's pcre_table(5), in
+ *                    the same rule file (dict_pattern.h), matched with limits
  *
  * Keys are folded to lower case (unless DICT_FLAG_FOLD is cleared), so
  * lookups are case-insensitive, as in Postfix.  A table that lives in a
@@ -34,7 +36,7 @@ struct dict;
 /* What one kind of table does; see dict.c for the registry of kinds. */
 struct dict_ops {
     const char *type;
-    bool keeps_case; /* keys are never folded (regexp: matches itself without case) */
+    bool keeps_case; /* keys are never folded (regexp:, pcre: match without case themselves) */
     /* Open name (what follows "type:"); the dict's state goes in d->state. */
     int (*open)(struct dict *d, const char *name, char **error_r);
     /* 1 found (*value_r owned by the dict until the next lookup), 0 not, -1 error. */

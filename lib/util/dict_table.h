@@ -1,7 +1,8 @@
 /*
  * dict_table.h - the one parser of lookup-table source text, used by
- * postern-map when it builds hash: and btree: files, by texthash: and
- * regexp: tables when they load, and by local for aliases and .forward.
+ * postern-map when it builds hash: and btree: files, by texthash: tables
+ * when they load, and by local for aliases and .forward (the rule files of
+ * regexp: and pcre: tables are dict_pattern.c's).
  *
  * The syntax is Postfix's (conf.h's logical lines: a line that starts with
  * white space continues the previous one; blank lines and '#' lines are

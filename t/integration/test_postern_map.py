@@ -48,6 +48,12 @@ def test_build_and_query(make_instance):
     regexp = os.path.join(inst.etc, "re")
     write(regexp, "/^(.*)@corp\\.example$/ $1\n")
     assert pmap(inst, "-q", "bob@corp.example", "regexp:" + regexp).stdout == "bob\n"
+    pcre = os.path.join(inst.etc, "pcre")
+    write(pcre, "/^(?!owner-)(.+?)-outgoing@(.*)$/ 550 Use ${1}@${2} instead\n/^(a+)+$/ slow\n")
+    assert pmap(inst, "-q", "List-outgoing@x", "pcre:" + pcre).stdout == "550 Use List@x instead\n"
+    assert pmap(inst, "-q", "owner-list-outgoing@x", "pcre:" + pcre).returncode == 1
+    r = pmap(inst, "-q", "a" * 40 + "b", "pcre:" + pcre)  # the match limit: a table failure
+    assert r.returncode == 75 and "line 2: pcre match: match limit exceeded" in r.stderr, r
     assert pmap(inst, "--help").returncode == 0
     assert pmap(inst).returncode == 64
     r = pmap(inst, "-q", "x", "ldap:whatever")

@@ -2,10 +2,11 @@
  * test_dict.c - every kind of lookup table through the one interface:
  * hash: and btree: files written with the dict_db writer (and one without
  * the keys' NULs, as other tools write them), texthash:, static:, inline:
- * and regexp: with Postfix's syntax; keys folded unless asked not to; bad
- * names and bad files refused with the reason; and a table file replaced
- * while open is noticed, and a broken replacement never stops the old
- * contents from answering.
+ * and regexp: and pcre: with Postfix's syntax (one grammar, two engines;
+ * PCRE's own constructs, its flags and its match limit); keys folded unless
+ * asked not to; bad names and bad files refused with the reason; and a
+ * table file replaced while open is noticed, and a broken replacement never
+ * stops the old contents from answering.
  */
 #include "unit.h"
 #include <db.h>
@@ -193,30 +194,52 @@ static void test_static_and_inline(void **state UNUSED)
     open_fails("inline:{{a=1}", "missing '}'");
 }
 
-static void test_regexp(void **state UNUSED)
+/* A table of type ("regexp" or "pcre") written from text; the spec in spec_r. */
+static struct dict *open_rules(const char *type, const char *file, const char *text, char *spec_r,
+                               size_t size)
 {
+    unit_write_text(at(file), text);
+    snprintf(spec_r, size, "%s:%s", type, at(file));
+    return open_ok(spec_r);
+}
+
+/* The grammar both pattern tables share (dict_pattern.c), with either engine. */
+static void test_regexp_and_pcre(void **state UNUSED)
+{
+    static const char *const types[] = {"regexp", "pcre"};
     char spec[PATH_MAX + 32];
     struct dict *d;
 
-    unit_write_text(at("re"), "# Postfix's regexp_table(5)\n"
-                              "/^(.*)\\+(.*)@example\\.com$/ $1 ext=$2 ${1}$$\n"
-                              "/^CaseSensitive$/i exact\n"
-                              "!/@/ no domain\n"
-                              "if /@corp\\.example$/\n"
-                              "/^ceo@/ boss\n"
-                              "endif\n"
-                              "|@other\\.|  at-delim\n"
-                              "/x/ never\n");
-    snprintf(spec, sizeof(spec), "regexp:%s", at("re"));
-    d = open_ok(spec);
-    assert_string_equal(get(d, "Bob+Lists@Example.COM"), "Bob ext=Lists Bob$");
-    assert_string_equal(get(d, "CaseSensitive"), "exact");
-    assert_null(get(d, "casesensitive@y")); /* 'i' turned case-insensitivity off */
-    assert_string_equal(get(d, "nodomain"), "no domain");
-    assert_string_equal(get(d, "ceo@corp.example"), "boss");
-    assert_string_equal(get(d, "ceo@other.example"), "at-delim"); /* skipped the if block */
-    assert_string_equal(get(d, "cfo@corp.example"), "never");     /* the if block had nothing */
-    dict_close(d);
+    for (size_t t = 0; t < COUNTOF(types); t++) {
+        d = open_rules(types[t], "re",
+                       "# Postfix's regexp_table(5)\n"
+                       "/^(.*)\\+(.*)@example\\.com$/ $1 ext=$2 ${1}$$\n"
+                       "/^CaseSensitive$/i exact\n"
+                       "!/@/ no domain $1\n"
+                       "if /@corp\\.example$/\n"
+                       "if !/^ceo@/\n"
+                       "/^(cfo)@/ finance $1\n"
+                       "endif\n"
+                       "/^ceo@/ boss\n"
+                       "endif\n"
+                       "|@other\\.|  at-delim\n"
+                       "/^x\\/y@/ slash  \n"
+                       "/^multi@/\n"
+                       "  continued line\n"
+                       "/x/ never\n",
+                       spec, sizeof(spec));
+        assert_string_equal(get(d, "Bob+Lists@Example.COM"), "Bob ext=Lists Bob$");
+        assert_string_equal(get(d, "CaseSensitive"), "exact");
+        assert_null(get(d, "casesensitive@y")); /* 'i' turned case-insensitivity off */
+        assert_string_equal(get(d, "nodomain"), "no domain "); /* no groups in a ! rule */
+        assert_string_equal(get(d, "ceo@corp.example"), "boss");
+        assert_string_equal(get(d, "cfo@corp.example"), "finance cfo"); /* nested if */
+        assert_string_equal(get(d, "ceo@other.example"), "at-delim");   /* skipped the if block */
+        assert_string_equal(get(d, "cto@corp.example"), "never");       /* the blocks had nothing */
+        assert_string_equal(get(d, "x/y@z"), "slash");                  /* \/ and trailing blanks */
+        assert_string_equal(get(d, "multi@z"), "continued line");
+        dict_close(d);
+    }
 
     static const struct {
         const char *text, *why;
@@ -224,17 +247,103 @@ static void test_regexp(void **state UNUSED)
         {"/a/ ok\n/b/\n", "line 2: expected \"/pattern/ result\""},
         {"/a/q ok\n", "line 1: unknown pattern flag"},
         {"/a ok\n", "line 1: missing the closing delimiter"},
+        {"/a\\/ ok\n", "line 1: missing the closing delimiter"},
         {"a b\n", "line 1: expected /pattern/"},
         {"/(/ x\n", "line 1: "},
-        {"if /a/\n/b/ c\n", "if without endif"},
+        {"# one\n\n/a/ x\n/(/ x\n", "line 4: "},
+        {"if /a/\n/b/ c\n", "line 1: if without endif"},
+        {"if /a/\nif /b/\nendif\n/b/ c\n", "line 1: if without endif"},
         {"endif\n", "line 1: endif without if"},
         {"if /a/ junk\nendif\n", "line 1: text after the pattern of an if"},
+        {"if /(/\nendif\n", "line 1: "},
     };
-    for (size_t i = 0; i < COUNTOF(bad); i++) {
-        unit_write_text(at("badre"), bad[i].text);
-        snprintf(spec, sizeof(spec), "regexp:%s", at("badre"));
-        open_fails(spec, bad[i].why);
+    for (size_t t = 0; t < COUNTOF(types); t++) {
+        for (size_t i = 0; i < COUNTOF(bad); i++) {
+            char why[PATH_MAX + 64];
+
+            unit_write_text(at("badre"), bad[i].text);
+            snprintf(spec, sizeof(spec), "%s:%s", types[t], at("badre"));
+            snprintf(why, sizeof(why), "%s, %s", at("badre"), bad[i].why);
+            open_fails(spec, why); /* names the file and the line */
+        }
     }
+}
+
+/* What PCRE has and POSIX has not, and pcre_table(5)'s flags. */
+static void test_pcre(void **state UNUSED)
+{
+    char spec[PATH_MAX + 32];
+    struct dict *d;
+
+    d = open_rules("pcre", "pcre",
+                   "/^(\\d+)\\.(\\d+)$/ number $2.$1\n"
+                   "/^(?!owner-)(.*)-outgoing@(.*)$/ 550 Use ${1}@${2} instead\n"
+                   "/^(.+?)-.*@lazy$/ first $1\n"
+                   "/^(a+)(a*)@ungreedy$/U short $1\n"
+                   "/^Exact$/i exact\n"
+                   "/^dot.all$/ dotall\n"
+                   "/^no.dot$/s nodot\n"
+                   "/^second$/m multiline\n"
+                   "/ spaced \\  out /x extended\n"
+                   "/b@anchored/A anchored\n"
+                   "/^(x)|(y)$/X either $1$2\n"
+                   "if !/\\d/\n"
+                   "/^(?<name>\\w+)@plain$/ word $1\n"
+                   "endif\n",
+                   spec, sizeof(spec));
+    assert_string_equal(get(d, "12.34"), "number 34.12");
+    assert_string_equal(get(d, "list-outgoing@example.com"), "550 Use list@example.com instead");
+    assert_null(get(d, "owner-list-outgoing@example.com")); /* the lookahead */
+    assert_string_equal(get(d, "a-b-c@lazy"), "first a");
+    assert_string_equal(get(d, "aaa@ungreedy"), "short a"); /* U: (a+) takes the least */
+    assert_string_equal(get(d, "Exact"), "exact");
+    assert_null(get(d, "exact"));                      /* i toggled caselessness off */
+    assert_string_equal(get(d, "DOT\nALL"), "dotall"); /* s and i are on by default */
+    assert_null(get(d, "no\ndot"));
+    assert_string_equal(get(d, "first\nsecond"), "multiline");
+    assert_string_equal(get(d, "spaced out"), "extended");
+    assert_string_equal(get(d, "b@anchored"), "anchored");
+    assert_null(get(d, "ab@anchored"));
+    assert_string_equal(get(d, "y"), "either y"); /* an unset group is empty */
+    assert_string_equal(get(d, "joe@plain"), "word joe");
+    assert_null(get(d, "joe9@plain"));
+    dict_close(d);
+
+    /* Compile errors say what PCRE2 said, at the file and line. */
+    unit_write_text(at("badpcre"), "/ok/ ok\n/(ab/ x\n");
+    snprintf(spec, sizeof(spec), "pcre:%s", at("badpcre"));
+    {
+        char why[PATH_MAX + 64];
+
+        snprintf(why, sizeof(why), "%s, line 2: ", at("badpcre"));
+        open_fails(spec, why);
+        open_fails(spec, "missing closing parenthesis at offset 3");
+    }
+}
+
+/*
+ * A pattern that backtracks exponentially on a key an attacker chooses
+ * fails the lookup (a temporary error) at the match limit instead of
+ * spinning; the rules before it still answer.
+ */
+static void test_pcre_match_limit(void **state UNUSED)
+{
+    char spec[PATH_MAX + 32], key[64], *err = NULL;
+    const char *value = NULL;
+    struct dict *d;
+
+    d = open_rules("pcre", "slow", "/^ok$/ fine\n# a classic\n/^(a+)+$/ slow\n", spec,
+                   sizeof(spec));
+    memset(key, 'a', 40);
+    key[40] = 'b';
+    key[41] = 0;
+    assert_int_equal(dict_lookup(d, key, &value, &err), -1);
+    assert_non_null(strstr(err, ", line 3: "));
+    assert_non_null(strstr(err, "limit"));
+    free(err);
+    assert_string_equal(get(d, "ok"), "fine");
+    assert_string_equal(get(d, "aaaa"), "slow");
+    dict_close(d);
 }
 
 static void test_bad_names(void **state UNUSED)
@@ -244,6 +353,7 @@ static void test_bad_names(void **state UNUSED)
     open_fails("ldap:/etc/x", "unknown table type \"ldap\"");
     assert_true(dict_type_known("hash"));
     assert_true(dict_type_known("regexp"));
+    assert_true(dict_type_known("pcre"));
     assert_false(dict_type_known("ldap"));
 }
 
@@ -290,10 +400,11 @@ static void test_reopen_after_replace(void **state UNUSED)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hash_and_btree), cmocka_unit_test(test_db_without_nul),
-        cmocka_unit_test(test_texthash),       cmocka_unit_test(test_static_and_inline),
-        cmocka_unit_test(test_regexp),         cmocka_unit_test(test_bad_names),
-        cmocka_unit_test(test_no_fold),        cmocka_unit_test(test_reopen_after_replace),
+        cmocka_unit_test(test_hash_and_btree),   cmocka_unit_test(test_db_without_nul),
+        cmocka_unit_test(test_texthash),         cmocka_unit_test(test_static_and_inline),
+        cmocka_unit_test(test_regexp_and_pcre),  cmocka_unit_test(test_pcre),
+        cmocka_unit_test(test_pcre_match_limit), cmocka_unit_test(test_bad_names),
+        cmocka_unit_test(test_no_fold),          cmocka_unit_test(test_reopen_after_replace),
     };
 
     unit_init("test_dict");
