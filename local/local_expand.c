@@ -39,7 +39,9 @@
 #define LOCAL_EXPAND_DEPTH 20
 #define LOCAL_HEADER_SCAN (64 * 1024) /* where Delivered-To: lines are looked for */
 
+/* The bits of allow_mail_to_commands and _files, in LIST_SOURCES' order. */
 enum list_source { FROM_ALIAS = 1, FROM_FORWARD = 2, FROM_INCLUDE = 4 };
+#define LIST_SOURCES "alias|forward|include"
 
 static struct maps *local_aliases;
 static unsigned local_allow_commands, local_allow_files; /* FROM_* bits */
@@ -75,35 +77,10 @@ static void expand_address(struct expansion *x, const struct level *up, const ch
 
 /* Settings ---------------------------------------------------------------- */
 
-static int parse_allow(const char *param, const char *value, unsigned *bits_r, char **error_r)
-{
-    char **words = str_split_list(value, NULL), **w;
-
-    *bits_r = 0;
-    for (w = words; *w; w++) {
-        if (str_eq_nocase(*w, "alias"))
-            *bits_r |= FROM_ALIAS;
-        else if (str_eq_nocase(*w, "forward"))
-            *bits_r |= FROM_FORWARD;
-        else if (str_eq_nocase(*w, "include"))
-            *bits_r |= FROM_INCLUDE;
-        else {
-            *error_r = xasprintf("%s: \"%s\": expected alias, forward or include", param, *w);
-            str_list_free(words);
-            return -1;
-        }
-    }
-    str_list_free(words);
-    return 0;
-}
-
 int local_expand_init(char **error_r)
 {
-    if (parse_allow("allow_mail_to_commands", var_allow_mail_to_commands, &local_allow_commands,
-                    error_r) < 0 ||
-        parse_allow("allow_mail_to_files", var_allow_mail_to_files, &local_allow_files, error_r) <
-            0)
-        return -1;
+    local_allow_commands = mail_param_set_bits(var_allow_mail_to_commands, LIST_SOURCES);
+    local_allow_files = mail_param_set_bits(var_allow_mail_to_files, LIST_SOURCES);
     if (local_user_by_name(var_default_privs, &local_default_privs) != LOCAL_USER_FOUND ||
         local_default_privs.uid == 0 || local_default_privs.gid == 0) {
         *error_r =

@@ -315,19 +315,39 @@ static int param_time(const char *s, char unit, long long *secs_r)
     return 0;
 }
 
-static bool param_choice_ok(const char *choices, const char *val)
+/* Position of val among choices ("a|b|c"), ignoring case; -1 if absent. */
+static int param_choice_index(const char *choices, const char *val)
 {
     size_t len = strlen(val);
     const char *p = choices;
+    int i;
 
-    while (*p) {
+    for (i = 0; *p; i++) {
         size_t n = strcspn(p, "|");
 
         if (n == len && strncasecmp(p, val, n) == 0)
-            return true;
+            return i;
         p += n + (p[n] == '|');
     }
-    return false;
+    return -1;
+}
+
+static bool param_choice_ok(const char *choices, const char *val)
+{
+    return param_choice_index(choices, val) >= 0;
+}
+
+unsigned mail_param_set_bits(const char *value, const char *choices)
+{
+    char **words = str_split_list(value, NULL), **w;
+    unsigned bits = 0;
+    int i;
+
+    for (w = words; *w; w++)
+        if ((i = param_choice_index(choices, *w)) >= 0)
+            bits |= 1U << i;
+    str_list_free(words);
+    return bits;
 }
 
 /* Convert one expanded value into its variable; -1 with *why on a bad value. */

@@ -149,5 +149,10 @@ const char *mail_param_default(const char *name);
  */
 int mail_param_stress_value(const char *name, long long *value_r);
 bool mail_param_is_set(const char *name);
+/*
+ * A set parameter's value (checked against choices when main.cf was
+ * loaded) as bits: bit i for the i-th word of choices ("a|b|c").
+ */
+unsigned mail_param_set_bits(const char *value, const char *choices);
 
 #endif

@@ -287,6 +287,17 @@ static void test_typed_values(void **state UNUSED)
     assert_string_equal(var_inet_protocols, "ipv6");
 }
 
+static void test_set_bits(void **state UNUSED)
+{
+    const char *c = "alias|forward|include";
+
+    assert_int_equal(mail_param_set_bits("", c), 0);
+    assert_int_equal(mail_param_set_bits("alias", c), 1);
+    assert_int_equal(mail_param_set_bits("Include, alias", c), 5);
+    assert_int_equal(mail_param_set_bits("forward forward", c), 2);
+    assert_int_equal(mail_param_set_bits("alias, forward, include", c), 7);
+}
+
 static void test_errors(void **state UNUSED)
 {
     static const struct {
@@ -474,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_overrides),     cmocka_unit_test(test_files),
         cmocka_unit_test(test_reload_resets), cmocka_unit_test(test_table),
         cmocka_unit_test(test_conf_dir),      cmocka_unit_test(test_mail_owner),
+        cmocka_unit_test(test_set_bits),
     };
 
     unit_init("test_mail_params");
