@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "strutil.h"
 #include "safe_open.h"
+#include "restrict_conf.h"
 
 #define STOP_WAIT_SECS 30
 
@@ -98,6 +99,7 @@ static void check_config(void)
 {
     struct master_ent *ents;
     struct maps *aliases;
+    struct restrict_conf restrictions;
     struct local_user privs;
     char *err, *path;
     const char *why;
@@ -116,6 +118,11 @@ static void check_config(void)
         /* The service's -o values must be valid for their parameters too. */
         if (ents[i].overrides[0] && mail_conf_load(config_dir, ents[i].overrides, &err) < 0)
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
+        /* A service's -o restriction lists must hold too (tables: below, for main.cf's). */
+        if (ents[i].overrides[0] && restrict_conf_load(0, &restrictions, &err) < 0)
+            fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
+        if (ents[i].overrides[0])
+            restrict_conf_free(&restrictions);
         if (!program_ok(ents[i].command, &err))
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         auth |= strcmp(ents[i].command, "auth") == 0;
@@ -137,6 +144,10 @@ static void check_config(void)
         fail(EX_CONFIG, "setgid_group: unknown group \"%s\"", var_setgid_group);
     if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0 || virtual_init(&err) < 0)
         fail(EX_CONFIG, "%s", err);
+    /* smtpd's restriction lists, and their tables, as smtpd will open them. */
+    if (restrict_conf_load(RESTRICT_FLAG_OPEN, &restrictions, &err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    restrict_conf_free(&restrictions);
     /* The tables smtpd and local open: a missing .db stops them, so say so now. */
     if (maps_open("alias_maps", var_alias_maps, &aliases, &err) < 0)
         fail(EX_CONFIG, "%s", err);

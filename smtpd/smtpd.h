@@ -41,6 +41,9 @@ struct smtpd_state {
     int term;             /* how the current line ended, STREAM_TERM_* */
     bool ill_pipelining;  /* improper pipelining seen (and logged) already */
 
+    /* SMTP AUTH: the login, NULL when not authenticated */
+    const char *sasl_username;
+
     /* why the session ends early, for smtpd_lost() */
     bool lost;            /* the client went away, or a time limit passed */
     bool lost_writing;    /* ...while we were sending: no goodbye can get through */
@@ -86,6 +89,19 @@ void smtpd_check_init(void);
 /* Decide on a recipient; false with the reply in reply (logged already). */
 bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply,
                       size_t len);
+
+/* The restrictions of HELO/EHLO, MAIL and DATA; false when refused (replied and logged). */
+bool smtpd_check_helo(struct smtpd_state *st);
+bool smtpd_check_mail(struct smtpd_state *st, const struct mail_addr *sender);
+bool smtpd_check_data(struct smtpd_state *st);
+
+/*
+ * smtpd_sasl.c (SMTP AUTH): may this session use the envelope sender
+ * (internal form) under smtpd_sender_login_maps: with st->sasl_username,
+ * is it one of the login's; without, is it nobody's?  1 yes, 0 no, -1 a
+ * table could not answer.
+ */
+int smtpd_sasl_sender_owned(struct smtpd_state *st, const char *sender);
 
 /* smtpd_data.c */
 void smtpd_data(struct smtpd_state *st);

@@ -1,7 +1,16 @@
 /*
- * smtpd_check.c - recipient policy: what this server accepts, from whom.
+ * smtpd_check.c - policy: what this server accepts, from whom.
  *
- * The rules, in the order Postfix's defaults apply them:
+ * First the restriction lists (restrict_eval.h), in Postfix's order: with
+ * smtpd_delay_reject (the default) the client, helo and sender lists wait
+ * until RCPT, then come smtpd_relay_restrictions and
+ * smtpd_recipient_restrictions; without it the client and helo lists are
+ * also applied at HELO, and the three at MAIL.  smtpd_data_restrictions
+ * apply at DATA.  The default lists are Postern's old fixed policy: relay
+ * only for mynetworks (554 5.7.1 Relay access denied).
+ *
+ * Then, for an accepted recipient, smtpd_reject_unlisted_recipient, in the
+ * order Postfix's defaults apply it:
  *   - a local domain (mydestination, or a literal naming one of our own
  *     addresses): postmaster always (RFC 5321 4.5.1), else an alias
  *     (alias_maps) or a system account must exist (550 5.1.1): Postfix's
@@ -25,14 +34,19 @@
 #include "msg.h"
 #include "strutil.h"
 #include "virtual.h"
+#include "restrict_eval.h"
+#include "dns.h"
 
 static struct maps *smtpd_aliases;
+static struct restrict_conf smtpd_restrictions;
 
 void smtpd_check_init(void)
 {
     char *err;
 
-    if (maps_open("alias_maps", var_alias_maps, &smtpd_aliases, &err) < 0 || virtual_init(&err) < 0)
+    if (maps_open("alias_maps", var_alias_maps, &smtpd_aliases, &err) < 0 ||
+        virtual_init(&err) < 0 ||
+        restrict_conf_load(RESTRICT_FLAG_OPEN, &smtpd_restrictions, &err) < 0)
         msg_fatal("%s", err);
 }
 
@@ -94,62 +108,195 @@ static int smtpd_local_known(const struct mail_addr *rcpt)
     return 0;
 }
 
-static bool reject(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len,
-                   const char *code, const char *why)
+/* The reply for a recipient that must exist but is not known (or cannot be looked up). */
+static int smtpd_known(const struct mail_addr *rcpt, char *reply, size_t len, int known,
+                       const char *table)
 {
-    struct buf ext, from;
-
-    /* Addresses go into replies and logs in their external (quoted) form, as Postfix. */
-    buf_init(&ext, MAIL_ADDR_TEXT_MAX * 2 + 8);
-    buf_init(&from, MAIL_ADDR_TEXT_MAX * 2 + 8);
-    mail_addr_external(rcpt, &ext);
-    mail_addr_quote_internal(st->sender, &from);
-    snprintf(reply, len, "%s <%s>: %s", code, buf_str(&ext), why);
-    msg_info("NOQUEUE: reject: RCPT from %s: %s; from=<%s> to=<%s> proto=%s helo=<%s>",
-             smtpd_client(st), reply, buf_str(&from), buf_str(&ext), st->esmtp ? "ESMTP" : "SMTP",
-             st->helo);
-    buf_free(&ext);
-    buf_free(&from);
-    return false;
-}
-
-/* The answer for a lookup of a recipient that must exist. */
-static bool smtpd_known(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply,
-                        size_t len, int known, const char *table)
-{
-    char why[128];
+    struct buf ext;
 
     if (known > 0)
-        return true;
+        return 1;
+    buf_init(&ext, MAIL_ADDR_TEXT_MAX * 2 + 8);
+    mail_addr_external(rcpt, &ext);
     if (known < 0)
-        return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
-    snprintf(why, sizeof(why), "Recipient address rejected: %s", table);
-    return reject(st, rcpt, reply, len, "550 5.1.1", why);
+        snprintf(reply, len, "451 4.3.0 <%s>: Temporary lookup failure", buf_str(&ext));
+    else
+        snprintf(reply, len, "550 5.1.1 <%s>: Recipient address rejected: %s", buf_str(&ext),
+                 table);
+    buf_free(&ext);
+    return known;
 }
 
-bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len)
+/* reject_unlisted_recipient: 1 known, else 0 or -1 with the reply. */
+static int smtpd_rcpt_listed(void *arg UNUSED, const struct mail_addr *rcpt, char *reply,
+                             size_t len)
 {
     struct resolve_result r;
 
     resolve_addr(rcpt, &r);
     if (r.tempfail) /* a domain table could not answer: the client tries again */
-        return reject(st, rcpt, reply, len, "451 4.3.0", "Temporary lookup failure");
+        return smtpd_known(rcpt, reply, len, -1, NULL);
     switch (r.cls) {
     case RESOLVE_LOCAL:
-        return smtpd_known(st, rcpt, reply, len, smtpd_local_known(rcpt),
+        return smtpd_known(rcpt, reply, len, smtpd_local_known(rcpt),
                            "User unknown in local recipient table");
     case RESOLVE_VALIAS:
-        return smtpd_known(st, rcpt, reply, len, smtpd_valias_known(rcpt),
+        return smtpd_known(rcpt, reply, len, smtpd_valias_known(rcpt),
                            "User unknown in virtual alias table");
     case RESOLVE_VIRTUAL:
-        return smtpd_known(st, rcpt, reply, len, smtpd_vmailbox_known(rcpt),
+        return smtpd_known(rcpt, reply, len, smtpd_vmailbox_known(rcpt),
                            "User unknown in virtual mailbox table");
     case RESOLVE_RELAY:
-        return true;
     case RESOLVE_DEFAULT:
-        if (st->trusted)
-            return true;
-        return reject(st, rcpt, reply, len, "554 5.7.1", "Relay access denied");
+        break;
     }
+    return 1;
+}
+
+/* One line per refusal, in Postfix's NOQUEUE form; "to=" only where there is a recipient. */
+static void smtpd_log_reject(struct smtpd_state *st, const char *what, const char *cmd,
+                             const struct mail_addr *sender, const struct mail_addr *rcpt,
+                             const char *reply)
+{
+    struct buf ext, from;
+
+    /* Addresses go into logs in their external (quoted) form, as Postfix. */
+    buf_init(&ext, MAIL_ADDR_TEXT_MAX * 2 + 8);
+    buf_init(&from, MAIL_ADDR_TEXT_MAX * 2 + 8);
+    if (rcpt)
+        mail_addr_external(rcpt, &ext);
+    if (sender && !sender->null)
+        mail_addr_external(sender, &from);
+    msg_info("NOQUEUE: %s: %s from %s: %s;%s%s%s%s%s%s proto=%s helo=<%s>", what, cmd,
+             smtpd_client(st), reply, sender ? " from=<" : "", buf_str(&from), sender ? ">" : "",
+             rcpt ? " to=<" : "", buf_str(&ext), rcpt ? ">" : "", st->esmtp ? "ESMTP" : "SMTP",
+             st->helo);
+    buf_free(&ext);
+    buf_free(&from);
+}
+
+/* What the hooks of one evaluation need. */
+struct smtpd_eval {
+    struct smtpd_state *st;
+    const char *cmd;
+    const struct mail_addr *sender, *rcpt;
+};
+
+static void smtpd_warn(void *arg, const char *reply)
+{
+    struct smtpd_eval *e = arg;
+
+    smtpd_log_reject(e->st, "reject_warning", e->cmd, e->sender, e->rcpt, reply);
+}
+
+static int smtpd_sender_owned(void *arg, const struct mail_addr *sender)
+{
+    struct smtpd_eval *e = arg;
+    char text[MAIL_ADDR_TEXT_MAX + 1];
+
+    mail_addr_internal(sender, text, sizeof(text));
+    return smtpd_sasl_sender_owned(e->st, text);
+}
+
+/* What the restrictions see of the session. */
+static void smtpd_ctx(struct smtpd_state *st, struct restrict_ctx *c, struct smtpd_eval *e,
+                      const struct mail_addr *sender, const struct mail_addr *rcpt)
+{
+    memset(c, 0, sizeof(*c));
+    c->client_addr = st->addr;
+    c->client_name = st->name;
+    c->client_text = smtpd_client(st);
+    c->helo = st->helo;
+    c->sender = sender;
+    c->rcpt = rcpt;
+    c->trusted = st->trusted;
+    c->sasl_username = st->sasl_username;
+    c->domain_lookup = dns_mail_domain;
+    c->sender_owned = smtpd_sender_owned;
+    c->rcpt_listed = smtpd_rcpt_listed;
+    c->warn = smtpd_warn;
+    c->arg = e;
+    restrict_start(c);
+}
+
+/* Apply lists first..last (in restrict_which order), then any defer_if_permit. */
+static bool smtpd_lists(struct smtpd_state *st, const char *cmd, const struct mail_addr *sender,
+                        const struct mail_addr *rcpt, const enum restrict_which *lists, size_t n,
+                        char *reply, size_t len)
+{
+    struct smtpd_eval e = {st, cmd, sender, rcpt};
+    struct restrict_ctx c;
+    enum restrict_result r = RESTRICT_DUNNO;
+    size_t i;
+
+    smtpd_ctx(st, &c, &e, sender, rcpt);
+    for (i = 0; i < n && r != RESTRICT_REFUSED; i++)
+        r = restrict_eval(&c, &smtpd_restrictions, lists[i], reply, len);
+    if (restrict_finish(&c, r, reply, len) != RESTRICT_REFUSED)
+        return true;
+    smtpd_log_reject(st, "reject", cmd, sender, rcpt, reply);
+    return false;
+}
+
+/* The sender of the transaction, parsed again from its internal form. */
+static const struct mail_addr *smtpd_sender(struct smtpd_state *st, struct mail_addr *a)
+{
+    if (!st->have_mail || mail_addr_from_internal(st->sender, a) < 0)
+        return NULL;
+    return a;
+}
+
+bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char *reply, size_t len)
+{
+    static const enum restrict_which all[] = {RESTRICT_CLIENT, RESTRICT_HELO, RESTRICT_SENDER,
+                                              RESTRICT_RELAY, RESTRICT_RECIPIENT};
+    struct mail_addr a;
+    const struct mail_addr *sender = smtpd_sender(st, &a);
+    size_t first = var_smtpd_delay_reject ? 0 : 3;
+
+    if (!smtpd_lists(st, "RCPT", sender, rcpt, all + first, COUNTOF(all) - first, reply, len))
+        return false;
+    if (var_smtpd_reject_unlisted_recipient && smtpd_rcpt_listed(NULL, rcpt, reply, len) <= 0) {
+        smtpd_log_reject(st, "reject", "RCPT", sender, rcpt, reply);
+        return false;
+    }
+    return true;
+}
+
+bool smtpd_check_helo(struct smtpd_state *st)
+{
+    static const enum restrict_which lists[] = {RESTRICT_CLIENT, RESTRICT_HELO};
+    char reply[RESTRICT_REPLY_MAX];
+
+    if (var_smtpd_delay_reject ||
+        smtpd_lists(st, "HELO", NULL, NULL, lists, COUNTOF(lists), reply, sizeof(reply)))
+        return true;
+    smtpd_reply(st, "%s", reply);
+    st->helo[0] = 0;
+    return false;
+}
+
+bool smtpd_check_mail(struct smtpd_state *st, const struct mail_addr *sender)
+{
+    static const enum restrict_which lists[] = {RESTRICT_CLIENT, RESTRICT_HELO, RESTRICT_SENDER};
+    char reply[RESTRICT_REPLY_MAX];
+
+    if (var_smtpd_delay_reject ||
+        smtpd_lists(st, "MAIL", sender, NULL, lists, COUNTOF(lists), reply, sizeof(reply)))
+        return true;
+    smtpd_reply(st, "%s", reply);
+    return false;
+}
+
+bool smtpd_check_data(struct smtpd_state *st)
+{
+    static const enum restrict_which lists[] = {RESTRICT_DATA};
+    struct mail_addr sender;
+    char reply[RESTRICT_REPLY_MAX];
+
+    if (smtpd_lists(st, "DATA", smtpd_sender(st, &sender), NULL, lists, COUNTOF(lists), reply,
+                    sizeof(reply)))
+        return true;
+    smtpd_reply(st, "%s", reply);
     return false;
 }

@@ -36,6 +36,8 @@ static void cmd_helo(struct smtpd_state *st, struct smtp_cmd *cmd)
     smtpd_reset(st);
     smtpd_set_helo(st, cmd->arg);
     st->esmtp = false;
+    if (!smtpd_check_helo(st))
+        return;
     smtpd_reply(st, "250 %s", var_myhostname);
 }
 
@@ -44,6 +46,8 @@ static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
     smtpd_reset(st);
     smtpd_set_helo(st, cmd->arg);
     st->esmtp = true;
+    if (!smtpd_check_helo(st))
+        return;
     smtpd_reply(st, "250-%s", var_myhostname);
     smtpd_reply(st, "250-PIPELINING");
     /* Never a bare "SIZE": even "unlimited" stops at what a queue file holds. */
@@ -101,6 +105,8 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "501 5.1.7 Bad sender address syntax");
         return;
     }
+    if (!smtpd_check_mail(st, &cmd->addr))
+        return;
     mail_addr_internal(&cmd->addr, text, sizeof(text));
     str_copy(st->sender, text, sizeof(st->sender));
     st->have_mail = true;
@@ -191,6 +197,8 @@ static void cmd_data(struct smtpd_state *st)
             smtpd_reply(st, "503 5.5.1 Error: need RCPT command");
         return;
     }
+    if (!smtpd_check_data(st))
+        return;
     smtpd_data(st);
     smtpd_reset(st);
 }

@@ -27,6 +27,7 @@
 
 #define DNS_TYPE_A 1
 #define DNS_TYPE_PTR 12
+#define DNS_TYPE_MX 15
 #define DNS_TYPE_AAAA 28
 #define DNS_CLASS_IN 1
 #define DNS_TIMEOUT_MS 10000
@@ -326,5 +327,35 @@ int dns_name_has_addr(const char *name, const char *addr)
             ret = DNS_OK;
     dns_cache_put(key, ret, res->ttl, NULL);
     ub_resolve_free(res);
+    return ret;
+}
+
+/*
+ * A name that mail can be sent to: MX, else A, else AAAA (RFC 5321 5.1).
+ * Any record is enough; a failure of one type with no answer of another
+ * is a failure, never "no such domain".
+ */
+int dns_mail_domain(const char *name)
+{
+    static const int types[] = {DNS_TYPE_MX, DNS_TYPE_A, DNS_TYPE_AAAA};
+    const struct dns_cached *cached;
+    struct ub_result *res;
+    char key[300];
+    int ret = DNS_NOTFOUND, r;
+    size_t i;
+
+    snprintf(key, sizeof(key), "mail %s", name);
+    if ((cached = dns_cache_get(key)) != NULL)
+        return cached->status;
+    for (i = 0; i < COUNTOF(types); i++) {
+        if ((r = dns_query(name, types[i], &res)) == DNS_OK) {
+            dns_cache_put(key, DNS_OK, res->ttl, NULL);
+            ub_resolve_free(res);
+            return DNS_OK;
+        }
+        if (r == DNS_RETRY)
+            ret = DNS_RETRY;
+    }
+    dns_cache_put(key, ret, -1, NULL);
     return ret;
 }

@@ -22,6 +22,8 @@ int dns_init(const char *resolver_conf, const char **error_r);
 int dns_ptr(const char *addr, char *name, size_t len);
 /* Does name have an A or AAAA record equal to the numeric address? */
 int dns_name_has_addr(const char *name, const char *addr);
+/* Has name an MX, A or AAAA record (reject_unknown_*_domain)? */
+int dns_mail_domain(const char *name);
 
 /* Entries in this process's answer cache (for tests and metrics). */
 size_t dns_cache_count(void);

@@ -48,6 +48,14 @@ long long var_virtual_minimum_uid, var_virtual_mailbox_quota, var_virtual_quota_
 long long var_command_time_limit;
 char *var_command_expansion_filter;
 bool var_smtpd_peername_lookup, var_smtpd_helo_required, var_disable_vrfy_command;
+char *var_smtpd_client_restrictions, *var_smtpd_helo_restrictions, *var_smtpd_sender_restrictions;
+char *var_smtpd_relay_restrictions, *var_smtpd_recipient_restrictions;
+char *var_smtpd_data_restrictions, *var_parent_domain_matches_subdomains;
+char *var_smtpd_null_access_lookup_key;
+bool var_smtpd_delay_reject, var_smtpd_reject_unlisted_recipient;
+long long var_reject_code, var_defer_code, var_access_map_reject_code, var_access_map_defer_code;
+long long var_relay_domains_reject_code, var_unknown_address_reject_code;
+long long var_non_fqdn_reject_code, var_invalid_hostname_reject_code;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
 
@@ -142,6 +150,36 @@ static const struct param params[] = {
     BOOL("smtpd_peername_lookup", "yes", &var_smtpd_peername_lookup),
     BOOL("smtpd_helo_required", "no", &var_smtpd_helo_required),
     BOOL("disable_vrfy_command", "no", &var_disable_vrfy_command),
+    /*
+     * smtpd's restriction lists (restrict_list.h) and their reply codes, with
+     * Postfix's names and defaults but one: the relay list ends in
+     * reject_unauth_destination (554, as Postern always answered), where
+     * Postfix's defer_unauth_destination would keep relay attempts queued
+     * at the client for days.
+     */
+    STR("smtpd_client_restrictions", "", &var_smtpd_client_restrictions),
+    STR("smtpd_helo_restrictions", "", &var_smtpd_helo_restrictions),
+    STR("smtpd_sender_restrictions", "", &var_smtpd_sender_restrictions),
+    STR("smtpd_relay_restrictions",
+        "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
+        &var_smtpd_relay_restrictions),
+    STR("smtpd_recipient_restrictions", "", &var_smtpd_recipient_restrictions),
+    STR("smtpd_data_restrictions", "", &var_smtpd_data_restrictions),
+    BOOL("smtpd_delay_reject", "yes", &var_smtpd_delay_reject),
+    BOOL("smtpd_reject_unlisted_recipient", "yes", &var_smtpd_reject_unlisted_recipient),
+    STR("smtpd_null_access_lookup_key", "<>", &var_smtpd_null_access_lookup_key),
+    STR("parent_domain_matches_subdomains",
+        "debug_peer_list, fast_flush_domains, mynetworks, permit_mx_backup_networks, "
+        "qmqpd_authorized_clients, relay_domains, smtpd_access_maps",
+        &var_parent_domain_matches_subdomains),
+    INT("reject_code", "554", &var_reject_code, 400, 599),
+    INT("defer_code", "450", &var_defer_code, 400, 499),
+    INT("access_map_reject_code", "554", &var_access_map_reject_code, 400, 599),
+    INT("access_map_defer_code", "450", &var_access_map_defer_code, 400, 499),
+    INT("relay_domains_reject_code", "554", &var_relay_domains_reject_code, 400, 599),
+    INT("unknown_address_reject_code", "450", &var_unknown_address_reject_code, 400, 599),
+    INT("non_fqdn_reject_code", "504", &var_non_fqdn_reject_code, 400, 599),
+    INT("invalid_hostname_reject_code", "501", &var_invalid_hostname_reject_code, 400, 599),
     INT("max_use", "100", &var_max_use, 1, 1000000000),
     TIME("max_idle", "100s", &var_max_idle, 's', 1, 86400),
     INT("default_process_limit", "100", &var_default_process_limit, 1, 100000),
