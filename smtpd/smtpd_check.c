@@ -268,8 +268,8 @@ bool smtpd_check_helo(struct smtpd_state *st)
     static const enum restrict_which lists[] = {RESTRICT_CLIENT, RESTRICT_HELO};
     char reply[RESTRICT_REPLY_MAX];
 
-    if (var_smtpd_delay_reject ||
-        smtpd_lists(st, "HELO", NULL, NULL, lists, COUNTOF(lists), reply, sizeof(reply)))
+    if (var_smtpd_delay_reject || smtpd_lists(st, st->esmtp ? "EHLO" : "HELO", NULL, NULL, lists,
+                                              COUNTOF(lists), reply, sizeof(reply)))
         return true;
     smtpd_reply(st, "%s", reply);
     st->helo[0] = 0;
