@@ -79,6 +79,9 @@ def restricted():
                                         "check_recipient_access " + rcpt,
     })
     inst.write_main_cf(inst.params)
+    # A zone whose server refuses to answer: a temporary DNS failure.
+    with open(os.path.join(inst.etc, "unbound.conf"), "a") as f:
+        f.write('    local-zone: "tmp.example." refuse\n')
     inst.start()
     yield inst
     inst.cleanup()
@@ -112,6 +115,12 @@ CASES = [
     # sender restrictions, decided at RCPT.
     ("127.0.0.14", {"sender": "bob@nosuch.example"},
      "450 4.1.8 <bob@nosuch.example>: Sender address rejected: Domain not found"),
+    # A DNS failure is defer_if_permit (Postfix's unknown_address_tempfail_action)...
+    ("127.0.0.14", {"sender": "bob@tmp.example"},
+     "450 4.1.8 <bob@tmp.example>: Sender address rejected: Domain not found"),
+    # ...so a refusal still wins.
+    ("127.0.0.14", {"sender": "bob@tmp.example", "rcpt": "x@other.example"},
+     "554 5.7.1 <x@other.example>: Relay access denied"),
     ("127.0.0.14", {"sender": "bob@localhost"},
      "504 5.5.2 <bob@localhost>: Sender address rejected: need fully-qualified address"),
     ("127.0.0.14", {"sender": "spam@good.example"},
