@@ -94,6 +94,23 @@ static enum restrict_result restrict_refuse_as(struct restrict_ctx *c, char *rep
     return restrict_refuse(c, reply, len, code, dsn, obj, why);
 }
 
+/*
+ * Remember a deferral for restrict_finish(), the first one only.  It is
+ * made without defer_if_reject and warn_if_reject, which change refusals,
+ * not this.
+ */
+static void restrict_defer_if_permit(struct restrict_ctx *c, int code, const char *dsn,
+                                     enum restrict_stage what, const char *text)
+{
+    struct restrict_ctx tmp = *c;
+
+    if (c->defer_if_permit)
+        return;
+    tmp.defer_if_reject = tmp.warn_if_reject = false;
+    (void)restrict_refuse_as(&tmp, c->dip_reply, sizeof(c->dip_reply), code, dsn, what, text);
+    c->defer_if_permit = true;
+}
+
 /* A reply's enhanced code of class code/100 with subject and detail from sd ("7.1"). */
 static const char *restrict_dsn(long long code, const char *sd, char *out, size_t len)
 {
@@ -159,14 +176,8 @@ static enum restrict_result restrict_unknown_domain(struct restrict_ctx *c,
             c, reply, len, (int)var_unknown_address_reject_code,
             restrict_dsn(var_unknown_address_reject_code, sd, dsn, sizeof(dsn)), what,
             "Domain not found");
-    if (!c->defer_if_permit) {
-        struct restrict_ctx tmp = *c;
-
-        tmp.defer_if_reject = tmp.warn_if_reject = false;
-        (void)restrict_refuse_as(&tmp, c->dip_reply, sizeof(c->dip_reply), 450,
-                                 restrict_dsn(450, sd, dsn, sizeof(dsn)), what, "Domain not found");
-        c->defer_if_permit = true;
-    }
+    restrict_defer_if_permit(c, 450, restrict_dsn(450, sd, dsn, sizeof(dsn)), what,
+                             "Domain not found");
     return RESTRICT_DUNNO;
 }
 
@@ -271,15 +282,9 @@ static enum restrict_result restrict_generic(struct restrict_ctx *c, enum restri
                                   restrict_dsn(var_defer_code, "7.1", dsn, sizeof(dsn)), what,
                                   "Access denied");
     case RESTRICT_DEFER_IF_PERMIT:
-        if (!c->defer_if_permit) {
-            struct restrict_ctx tmp = *c;
-
-            tmp.defer_if_reject = tmp.warn_if_reject = false;
-            (void)restrict_refuse_as(&tmp, c->dip_reply, sizeof(c->dip_reply), (int)var_defer_code,
-                                     restrict_dsn(var_defer_code, "7.1", dsn, sizeof(dsn)), what,
-                                     "defer_if_permit requested");
-            c->defer_if_permit = true;
-        }
+        restrict_defer_if_permit(c, (int)var_defer_code,
+                                 restrict_dsn(var_defer_code, "7.1", dsn, sizeof(dsn)), what,
+                                 "defer_if_permit requested");
         return RESTRICT_DUNNO;
     case RESTRICT_DEFER_IF_REJECT:
         c->defer_if_reject = true;
