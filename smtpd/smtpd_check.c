@@ -212,6 +212,7 @@ static void smtpd_ctx(struct smtpd_state *st, struct restrict_ctx *c, struct smt
     c->trusted = st->trusted;
     c->sasl_username = st->sasl_username;
     c->domain_lookup = dns_mail_domain;
+    c->rbl_lookup = dns_rbl;
     c->sender_owned = smtpd_sender_owned;
     c->rcpt_listed = smtpd_rcpt_listed;
     c->warn = smtpd_warn;

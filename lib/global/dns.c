@@ -252,24 +252,37 @@ static int dns_query(const char *name, int type, struct ub_result **res_r)
     return DNS_RETRY;
 }
 
+/*
+ * The name of a numeric address under a reverse zone: its octets (IPv4)
+ * or nibbles (IPv6) in reverse order, then zone4 or zone6.  -1 if addr is
+ * not an address or the name does not fit.
+ */
+static int dns_reversed(const char *addr, const char *zone4, const char *zone6, char *q, size_t len)
+{
+    unsigned char bin[16];
+    size_t o = 0;
+    int i;
+
+    if (inet_pton(AF_INET, addr, bin) == 1)
+        return snprintf(q, len, "%u.%u.%u.%u.%s", bin[3], bin[2], bin[1], bin[0], zone4) < (int)len
+                   ? 0
+                   : -1;
+    if (inet_pton(AF_INET6, addr, bin) != 1)
+        return -1;
+    for (i = 15; i >= 0; i--)
+        o += (size_t)snprintf(q + o, len - o, "%x.%x.", bin[i] & 15, bin[i] >> 4);
+    return o < len && snprintf(q + o, len - o, "%s", zone6) < (int)(len - o) ? 0 : -1;
+}
+
 int dns_ptr(const char *addr, char *name, size_t len)
 {
     const struct dns_cached *cached;
-    unsigned char bin[16];
     char q[80];
     struct ub_result *res;
-    size_t o = 0;
     int i, ret;
 
-    if (inet_pton(AF_INET, addr, bin) == 1) {
-        snprintf(q, sizeof(q), "%u.%u.%u.%u.in-addr.arpa", bin[3], bin[2], bin[1], bin[0]);
-    } else if (inet_pton(AF_INET6, addr, bin) == 1) {
-        for (i = 15; i >= 0; i--)
-            o += (size_t)snprintf(q + o, sizeof(q) - o, "%x.%x.", bin[i] & 15, bin[i] >> 4);
-        snprintf(q + o, sizeof(q) - o, "ip6.arpa");
-    } else {
+    if (dns_reversed(addr, "in-addr.arpa", "ip6.arpa", q, sizeof(q)) < 0)
         return DNS_NOTFOUND;
-    }
     char found[256] = "";
 
     if ((cached = dns_cache_get(q)) != NULL) {
@@ -357,5 +370,36 @@ int dns_mail_domain(const char *name)
             ret = DNS_RETRY;
     }
     dns_cache_put(key, ret, -1, NULL);
+    return ret;
+}
+
+/*
+ * Is addr listed in the DNS list zone: an A record for its reversed name
+ * (equal to filter, "a.b.c.d", when one is given)?
+ */
+int dns_rbl(const char *addr, const char *zone, const char *filter)
+{
+    const struct dns_cached *cached;
+    struct ub_result *res;
+    unsigned char want[4];
+    char q[400], key[420];
+    int i, ret;
+
+    if (dns_reversed(addr, zone, zone, q, sizeof(q)) < 0 ||
+        (filter && inet_pton(AF_INET, filter, want) != 1))
+        return DNS_NOTFOUND;
+    snprintf(key, sizeof(key), "rbl %s %s", q, filter ? filter : "");
+    if ((cached = dns_cache_get(key)) != NULL)
+        return cached->status;
+    if ((ret = dns_query(q, DNS_TYPE_A, &res)) != DNS_OK) {
+        dns_cache_put(key, ret, -1, NULL);
+        return ret;
+    }
+    ret = filter ? DNS_NOTFOUND : DNS_OK;
+    for (i = 0; filter && res->data[i] != NULL; i++)
+        if (res->len[i] == 4 && memcmp(res->data[i], want, 4) == 0)
+            ret = DNS_OK;
+    dns_cache_put(key, ret, res->ttl, NULL);
+    ub_resolve_free(res);
     return ret;
 }

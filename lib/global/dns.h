@@ -25,6 +25,9 @@ int dns_name_has_addr(const char *name, const char *addr);
 /* Has name an MX, A or AAAA record (reject_unknown_*_domain)? */
 int dns_mail_domain(const char *name);
 
+/* Is the address listed in DNS list zone (with A record filter, "a.b.c.d", or any)? */
+int dns_rbl(const char *addr, const char *zone, const char *filter);
+
 /* Entries in this process's answer cache (for tests and metrics). */
 size_t dns_cache_count(void);
 

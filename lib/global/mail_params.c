@@ -55,7 +55,7 @@ char *var_smtpd_null_access_lookup_key;
 bool var_smtpd_delay_reject, var_smtpd_reject_unlisted_recipient;
 long long var_reject_code, var_defer_code, var_access_map_reject_code, var_access_map_defer_code;
 long long var_relay_domains_reject_code, var_unknown_address_reject_code;
-long long var_non_fqdn_reject_code, var_invalid_hostname_reject_code;
+long long var_non_fqdn_reject_code, var_invalid_hostname_reject_code, var_maps_rbl_reject_code;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
 
@@ -180,6 +180,7 @@ static const struct param params[] = {
     INT("unknown_address_reject_code", "450", &var_unknown_address_reject_code, 400, 599),
     INT("non_fqdn_reject_code", "504", &var_non_fqdn_reject_code, 400, 599),
     INT("invalid_hostname_reject_code", "501", &var_invalid_hostname_reject_code, 400, 599),
+    INT("maps_rbl_reject_code", "554", &var_maps_rbl_reject_code, 400, 599),
     INT("max_use", "100", &var_max_use, 1, 1000000000),
     TIME("max_idle", "100s", &var_max_idle, 's', 1, 86400),
     INT("default_process_limit", "100", &var_default_process_limit, 1, 100000),

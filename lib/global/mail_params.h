@@ -79,6 +79,7 @@ extern long long var_relay_domains_reject_code;
 extern long long var_unknown_address_reject_code;
 extern long long var_non_fqdn_reject_code;
 extern long long var_invalid_hostname_reject_code;
+extern long long var_maps_rbl_reject_code;
 extern long long var_max_use;
 extern long long var_max_idle;
 extern long long var_default_process_limit;

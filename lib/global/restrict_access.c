@@ -99,8 +99,8 @@ static enum restrict_result access_action(struct access_search *s, const char *v
         isdigit((unsigned char)v[2]))
         return access_code(s, v, obj);
     /* The site's mistake, not the client's: defer, and say where. */
-    msg_warn("%s: %s: unknown action \"%.100s\"", restrict_kind_name(s->item->kind),
-             s->item->table_name, v);
+    msg_warn("%s: %s: unknown action \"%.100s\"", restrict_kind_name(s->item->kind), s->item->arg,
+             v);
     snprintf(s->reply, s->len, "451 4.3.5 %s: Server configuration error", obj);
     return RESTRICT_REFUSED;
 }
@@ -204,7 +204,7 @@ enum restrict_result restrict_access(struct restrict_ctx *c, const struct restri
 
     (void)w;
     if (item->table == NULL)
-        msg_panic("restrict_access: %s: table not open", item->table_name);
+        msg_panic("restrict_access: %s: table not open", item->arg);
     switch (item->kind) {
     case RESTRICT_CHECK_CLIENT_ACCESS:
         if (strcmp(c->client_name, "unknown") == 0 || !access_domain(&s, c->client_name))

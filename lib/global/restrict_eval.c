@@ -72,7 +72,10 @@ enum restrict_result restrict_refuse(struct restrict_ctx *c, char *reply, size_t
         code = (int)var_defer_code;
         d[0] = '4';
     }
-    snprintf(reply, len, "%d %s %s: %s", code, d, obj, text);
+    if (obj[0])
+        snprintf(reply, len, "%d %s %s: %s", code, d, obj, text);
+    else
+        snprintf(reply, len, "%d %s %s", code, d, text);
     if (c->warn_if_reject) {
         c->warn_if_reject = false;
         if (c->warn)
@@ -256,6 +259,34 @@ static enum restrict_result restrict_login_mismatch(struct restrict_ctx *c, enum
     return restrict_refuse_as(c, reply, len, 553, "5.7.1", RESTRICT_STAGE_SENDER, why);
 }
 
+/*
+ * reject_rbl_client zone[=a.b.c.d]: Postfix's reply, which names the list
+ * so that a sender knows whom to ask.  A list that cannot be asked lists
+ * nobody: it is someone else's service, and mail must not stop with it.
+ */
+static enum restrict_result restrict_rbl(struct restrict_ctx *c, const char *arg, char *reply,
+                                         size_t len)
+{
+    char zone[RESTRICT_WORD_MAX], dsn[16], text[RESTRICT_WORD_MAX + 100];
+    char *eq;
+    int r;
+
+    if (c->rbl_lookup == NULL || c->client_addr == NULL)
+        return RESTRICT_DUNNO;
+    str_copy(zone, arg, sizeof(zone));
+    if ((eq = strchr(zone, '=')) != NULL)
+        *eq++ = 0;
+    if ((r = c->rbl_lookup(c->client_addr, zone, eq)) == DNS_RETRY)
+        msg_warn("%s: RBL lookup error: cannot ask %s", c->client_text, zone);
+    if (r != DNS_OK)
+        return RESTRICT_DUNNO;
+    snprintf(text, sizeof(text), "Service unavailable; Client host [%s] blocked using %s",
+             c->client_addr, zone);
+    return restrict_refuse(c, reply, len, (int)var_maps_rbl_reject_code,
+                           restrict_dsn(var_maps_rbl_reject_code, "7.1", dsn, sizeof(dsn)), "",
+                           text);
+}
+
 static enum restrict_result restrict_unlisted(struct restrict_ctx *c, char *reply, size_t len)
 {
     if (c->rcpt == NULL || c->rcpt_listed == NULL ||
@@ -340,6 +371,8 @@ static enum restrict_result restrict_item(struct restrict_ctx *c, const struct r
     case RESTRICT_CHECK_SENDER_ACCESS:
     case RESTRICT_CHECK_RECIPIENT_ACCESS:
         return restrict_access(c, it, w, reply, len);
+    case RESTRICT_REJECT_RBL_CLIENT:
+        return restrict_rbl(c, it->arg, reply, len);
     default:
         return restrict_generic(c, it->kind, what, reply, len);
     }

@@ -44,6 +44,8 @@ struct restrict_ctx {
 
     /* DNS_OK when domain has an MX, A or AAAA record, else DNS_NOTFOUND or DNS_RETRY */
     int (*domain_lookup)(const char *domain);
+    /* dns_rbl(): DNS_OK when addr is listed in zone */
+    int (*rbl_lookup)(const char *addr, const char *zone, const char *filter);
     /* May this session use sender (its login, or none)?  1 yes, 0 no, -1 a table failed */
     int (*sender_owned)(void *arg, const struct mail_addr *sender);
     /* Is rcpt a known recipient?  1 yes; 0 no or -1 failed, with the reply set */
@@ -75,7 +77,10 @@ enum restrict_result restrict_finish(struct restrict_ctx *c, enum restrict_resul
 enum restrict_result restrict_access(struct restrict_ctx *c, const struct restrict_item *item,
                                      enum restrict_which w, char *reply, size_t len);
 
-/* For restrict_access.c: refuse with code, dsn and "<obj>: text", as every refusal is made. */
+/*
+ * For restrict_access.c: refuse with code, dsn and "<obj>: text" (just
+ * text when obj is ""), as every refusal is made.
+ */
 enum restrict_result restrict_refuse(struct restrict_ctx *c, char *reply, size_t len, int code,
                                      const char *dsn, const char *obj, const char *text);
 /* The object a reply names for list w or item kind: "<a@b>", "<unknown[192.0.2.1]>". */

@@ -10,9 +10,11 @@
 #include "restrict_list.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "mail_addr.h"
 #include "strutil.h"
 
 #define TABLE 0x1 /* the next word is a lookup table */
+#define ZONE 0x2  /* the next word is a DNS zone */
 
 static const struct restrict_kind_info {
     const char *name;
@@ -48,6 +50,7 @@ static const struct restrict_kind_info {
     {"check_helo_access", RESTRICT_CHECK_HELO_ACCESS, RESTRICT_STAGE_HELO, TABLE},
     {"check_sender_access", RESTRICT_CHECK_SENDER_ACCESS, RESTRICT_STAGE_SENDER, TABLE},
     {"check_recipient_access", RESTRICT_CHECK_RECIPIENT_ACCESS, RESTRICT_STAGE_RECIPIENT, TABLE},
+    {"reject_rbl_client", RESTRICT_REJECT_RBL_CLIENT, RESTRICT_STAGE_CLIENT, ZONE},
 };
 
 static const struct restrict_kind_info *restrict_info(enum restrict_kind kind)
@@ -125,6 +128,30 @@ static const struct restrict_kind_info *restrict_lookup(const char *word)
     return NULL;
 }
 
+/* The zone argument of reject_rbl_client: "domain" or "domain=a.b.c.d". */
+static int restrict_zone(const char *param, const char *p, size_t len, size_t *pos,
+                         const char *name, struct restrict_item *item, char *word, char **error_r)
+{
+    unsigned char bin[4];
+    char *eq;
+    int r;
+
+    if ((r = restrict_word(param, p, len, pos, word, error_r)) < 0)
+        return -1;
+    eq = r ? strchr(word, '=') : NULL;
+    if (eq)
+        *eq = 0;
+    if (r == 0 || restrict_lookup(word) || !mail_addr_domain_ok(word, strlen(word)) ||
+        (eq && inet_pton(AF_INET, eq + 1, bin) != 1)) {
+        *error_r = xasprintf("%s: %s needs a DNS zone (domain or domain=a.b.c.d)", param, name);
+        return -1;
+    }
+    if (eq)
+        *eq = '=';
+    item->arg = xstrdup(word);
+    return 0;
+}
+
 /* The table argument of item: the next word, which must look like "type:name". */
 static int restrict_table(const char *param, const char *p, size_t len, size_t *pos, int flags,
                           const char *name, struct restrict_item *item, char *word, char **error_r)
@@ -138,7 +165,7 @@ static int restrict_table(const char *param, const char *p, size_t len, size_t *
         *error_r = xasprintf("%s: %s needs a lookup table (type:name)", param, name);
         return -1;
     }
-    item->table_name = xstrdup(word);
+    item->arg = xstrdup(word);
     if ((flags & RESTRICT_FLAG_OPEN) == 0)
         return 0;
     title = xasprintf("%s: %s", param, name);
@@ -182,6 +209,9 @@ int restrict_list_parse(const char *param, const char *text, size_t len, int fla
         if ((info->flags & TABLE) &&
             restrict_table(param, text, len, &pos, flags, info->name, item, word, error_r) < 0)
             goto fail;
+        if ((info->flags & ZONE) &&
+            restrict_zone(param, text, len, &pos, info->name, item, word, error_r) < 0)
+            goto fail;
     }
     if (r < 0)
         goto fail;
@@ -202,7 +232,7 @@ void restrict_list_free(struct restrict_list *l)
     if (l == NULL)
         return;
     for (i = 0; i < l->n; i++) {
-        free(l->items[i].table_name);
+        free(l->items[i].arg);
         maps_free(l->items[i].table);
     }
     free(l->items);

@@ -41,6 +41,7 @@ enum restrict_kind {
     RESTRICT_CHECK_HELO_ACCESS,
     RESTRICT_CHECK_SENDER_ACCESS,
     RESTRICT_CHECK_RECIPIENT_ACCESS,
+    RESTRICT_REJECT_RBL_CLIENT,
 };
 
 /*
@@ -58,7 +59,7 @@ enum restrict_stage {
 
 struct restrict_item {
     enum restrict_kind kind;
-    char *table_name;   /* check_*_access: the "type:name" argument, else NULL */
+    char *arg;          /* check_*_access: "type:name"; reject_rbl_client: the DNS zone */
     struct maps *table; /* opened with RESTRICT_FLAG_OPEN, else NULL */
 };
 
@@ -72,7 +73,9 @@ struct restrict_list {
 
 /*
  * Parse (text, len) of parameter param: words separated by commas or white
- * space, each a restriction name, check_*_access followed by its table.
+ * space, each a restriction name, check_*_access followed by its table,
+ * reject_rbl_client by its zone (a domain, optionally "=192.0.2.2", the
+ * only answer that counts).
  * -1 with a malloc'ed one-line *error_r naming param ("param: unknown
  * restriction \"foo\"").  An empty text is a valid empty list.
  */

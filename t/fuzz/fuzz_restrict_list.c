@@ -31,8 +31,8 @@ static void rebuild(const struct restrict_list *l, struct buf *out)
     for (i = 0; i < l->n; i++) {
         (void)buf_puts(out, restrict_kind_name(l->items[i].kind));
         (void)buf_puts(out, " ");
-        if (l->items[i].table_name) {
-            (void)buf_puts(out, l->items[i].table_name);
+        if (l->items[i].arg) {
+            (void)buf_puts(out, l->items[i].arg);
             (void)buf_puts(out, " ");
         }
     }
@@ -66,10 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < l->n; i++) {
         CHECK(again->items[i].kind == l->items[i].kind);
         CHECK(l->items[i].table == NULL);
-        CHECK((l->items[i].table_name == NULL) == (again->items[i].table_name == NULL));
-        CHECK(l->items[i].table_name == NULL ||
-              strcmp(l->items[i].table_name, again->items[i].table_name) == 0);
-        CHECK(l->items[i].table_name == NULL || strlen(l->items[i].table_name) < RESTRICT_WORD_MAX);
+        CHECK((l->items[i].arg == NULL) == (again->items[i].arg == NULL));
+        CHECK(l->items[i].arg == NULL || strcmp(l->items[i].arg, again->items[i].arg) == 0);
+        CHECK(l->items[i].arg == NULL || strlen(l->items[i].arg) < RESTRICT_WORD_MAX);
     }
     buf_free(&text);
     restrict_list_free(again);

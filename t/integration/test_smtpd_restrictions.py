@@ -21,7 +21,8 @@ from smtp_raw import Client, delivered_body, queued_id
 
 TRUSTED = "127.0.0.1"  # mynetworks = 127.0.0.1/32
 DNS = ["good.example. MX 10 mx.good.example.", "mx.good.example. A 192.0.2.25",
-       "aonly.example. A 192.0.2.26", "client.test. A 127.0.0.1"]
+       "aonly.example. A 192.0.2.26", "client.test. A 127.0.0.1",
+       "15.0.0.127.bl.example. A 127.0.0.2"]
 
 
 def write(inst, name, text):
@@ -69,7 +70,8 @@ def restricted():
                  "blocked@test.example REJECT\nlater@test.example 451 4.2.0 try later\n"
                  "friend.example OK\n")
     inst.params.update({
-        "smtpd_client_restrictions": "check_client_access " + client,
+        "smtpd_client_restrictions": "check_client_access %s, reject_rbl_client bl.example"
+                                     % client,
         "smtpd_helo_restrictions": "reject_invalid_helo_hostname, reject_non_fqdn_helo_hostname, "
                                    "check_helo_access " + helo,
         "smtpd_sender_restrictions": "reject_non_fqdn_sender, reject_unknown_sender_domain, "
@@ -105,6 +107,9 @@ CASES = [
     ("127.0.0.10", {}, "554 5.7.1 <unknown[127.0.0.10]>: Client host rejected: Access denied"),
     ("127.0.0.11", {}, "450 4.7.1 <unknown[127.0.0.11]>: Client host rejected: slow down"),
     ("127.0.1.5", {}, "554 5.7.0 <unknown[127.0.1.5]>: Client host rejected: net says no"),
+    # reject_rbl_client: a DNS list names 127.0.0.15.
+    ("127.0.0.15", {},
+     "554 5.7.1 Service unavailable; Client host [127.0.0.15] blocked using bl.example"),
     # check_helo_access: parent domains match; invalid and non-FQDN names.
     ("127.0.0.14", {"helo": "mx.bad.example"},
      "554 5.7.1 <mx.bad.example>: Helo command rejected: Go away"),
@@ -200,7 +205,8 @@ def test_delay_reject_no(make_instance, user):
     data = write(inst, "data_access", "127.0.0.41 REJECT no data for you\n")
     inst.params.update({
         "smtpd_delay_reject": "no",
-        "smtpd_client_restrictions": "check_client_access " + client,
+        "smtpd_client_restrictions": "check_client_access %s, reject_rbl_client bl.example"
+                                     % client,
         "smtpd_helo_restrictions": "reject_non_fqdn_helo_hostname",
         "smtpd_sender_restrictions": "reject_non_fqdn_sender",
         "smtpd_data_restrictions": "check_client_access " + data,

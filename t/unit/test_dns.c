@@ -17,17 +17,24 @@ static int setup(void **state UNUSED)
 
     unit_mkdtemp(dir, sizeof(dir));
     snprintf(conf, sizeof(conf), "%s/unbound.conf", dir);
-    unit_write_text(conf, "server:\n"
-                          "    do-ip6: no\n"
-                          "    local-zone: \".\" static\n"
-                          "    local-data: \"mail.test. IN A 192.0.2.10\"\n"
-                          "    local-data: \"mail.test. IN AAAA 2001:db8::10\"\n"
-                          "    local-data: \"other.test. IN A 192.0.2.99\"\n"
-                          "    local-data: \"10.2.0.192.in-addr.arpa. IN PTR mail.test.\"\n"
-                          "    local-data: \"11.2.0.192.in-addr.arpa. IN PTR MiXeD.Test.\"\n"
-                          "    local-data: \"12.2.0.192.in-addr.arpa. IN PTR -bad-.test.\"\n"
-                          "    local-data: \"zero.test. 0 IN A 192.0.2.20\"\n"
-                          "    local-data-ptr: \"2001:db8::10 mail.test\"\n");
+    unit_write_text(
+        conf, "server:\n"
+              "    do-ip6: no\n"
+              "    local-zone: \".\" static\n"
+              "    local-data: \"mail.test. IN A 192.0.2.10\"\n"
+              "    local-data: \"mail.test. IN AAAA 2001:db8::10\"\n"
+              "    local-data: \"other.test. IN A 192.0.2.99\"\n"
+              "    local-data: \"10.2.0.192.in-addr.arpa. IN PTR mail.test.\"\n"
+              "    local-data: \"11.2.0.192.in-addr.arpa. IN PTR MiXeD.Test.\"\n"
+              "    local-data: \"12.2.0.192.in-addr.arpa. IN PTR -bad-.test.\"\n"
+              "    local-data: \"zero.test. 0 IN A 192.0.2.20\"\n"
+              "    local-data-ptr: \"2001:db8::10 mail.test\"\n"
+              "    local-data: \"mx.test. IN MX 10 mail.test.\"\n"
+              "    local-data: \"aaaa.test. IN AAAA 2001:db8::20\"\n"
+              "    local-zone: \"tmp.test.\" refuse\n"
+              "    local-data: \"2.0.0.127.bl.test. IN A 127.0.0.2\"\n"
+              "    local-data: \"0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0."
+              "2.bl.test. IN A 127.0.0.4\"\n");
     if (dns_init(conf, &why) != 0)
         fail_msg("dns_init: %s", why);
     /* A second call keeps the first resolver. */
@@ -119,6 +126,31 @@ static void test_cache_bounded(void **state UNUSED)
     assert_int_equal(dns_cache_count(), 1000);
 }
 
+/* reject_unknown_*_domain: MX, else A, else AAAA; a refusing server is a failure. */
+static void test_mail_domain(void **state UNUSED)
+{
+    assert_int_equal(dns_mail_domain("mx.test"), DNS_OK);
+    assert_int_equal(dns_mail_domain("other.test"), DNS_OK);
+    assert_int_equal(dns_mail_domain("aaaa.test"), DNS_OK);
+    assert_int_equal(dns_mail_domain("nonexistent.test"), DNS_NOTFOUND);
+    assert_int_equal(dns_mail_domain("tmp.test"), DNS_RETRY);
+    assert_int_equal(dns_mail_domain("x.tmp.test"), DNS_RETRY);
+    /* Answers are cached; failures are not. */
+    assert_int_equal(dns_mail_domain("mx.test"), DNS_OK);
+    assert_int_equal(dns_mail_domain("tmp.test"), DNS_RETRY);
+}
+
+static void test_rbl(void **state UNUSED)
+{
+    assert_int_equal(dns_rbl("127.0.0.2", "bl.test", NULL), DNS_OK);
+    assert_int_equal(dns_rbl("127.0.0.2", "bl.test", "127.0.0.2"), DNS_OK);
+    assert_int_equal(dns_rbl("127.0.0.2", "bl.test", "127.0.0.3"), DNS_NOTFOUND);
+    assert_int_equal(dns_rbl("127.0.0.3", "bl.test", NULL), DNS_NOTFOUND);
+    assert_int_equal(dns_rbl("2001:db8::10", "bl.test", "127.0.0.4"), DNS_OK);
+    assert_int_equal(dns_rbl("127.0.0.2", "tmp.test", NULL), DNS_RETRY);
+    assert_int_equal(dns_rbl("bogus", "bl.test", NULL), DNS_NOTFOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +159,8 @@ int main(void)
         cmocka_unit_test(test_cache_ignores_caller_buffer),
         cmocka_unit_test(test_ttl_zero_not_kept),
         cmocka_unit_test(test_cache_bounded),
+        cmocka_unit_test(test_mail_domain),
+        cmocka_unit_test(test_rbl),
     };
 
     unit_init("test_dns");

@@ -52,6 +52,16 @@ static int fake_dns(const char *domain)
     return DNS_NOTFOUND;
 }
 
+/* 198.51.100.7 is listed in bl.example (127.0.0.2); tmp.example cannot answer. */
+static int fake_rbl(const char *addr, const char *zone, const char *filter)
+{
+    if (strcmp(zone, "tmp.example") == 0)
+        return DNS_RETRY;
+    if (strcmp(zone, "bl.example") != 0 || strcmp(addr, "198.51.100.7") != 0)
+        return DNS_NOTFOUND;
+    return filter == NULL || strcmp(filter, "127.0.0.2") == 0 ? DNS_OK : DNS_NOTFOUND;
+}
+
 /* alice may send as alice@example.com and group@example.com; nobody else may. */
 static int fake_owned(void *arg, const struct mail_addr *a)
 {
@@ -113,6 +123,7 @@ static void run_case(const struct eval_case *t)
     c.trusted = strncmp(t->client, "192.0.2.", 8) == 0;
     c.sasl_username = t->sasl;
     c.domain_lookup = fake_dns;
+    c.rbl_lookup = fake_rbl;
     c.sender_owned = fake_owned;
     c.rcpt_listed = fake_listed;
     c.warn = fake_warn;
@@ -326,6 +337,29 @@ static const struct eval_case access_cases[] = {
      "550 5.7.1 <u@example.com>: Recipient address rejected: Access denied"},
 };
 
+static const struct eval_case rbl_cases[] = {
+    {"smtpd_client_restrictions = reject_rbl_client bl.example\n", OUT, 0, "h", "s@x",
+     "u@example.com", 0,
+     "554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using bl.example"},
+    {"maps_rbl_reject_code = 550\n"
+     "smtpd_client_restrictions = reject_rbl_client bl.example=127.0.0.2\n",
+     OUT, 0, "h", "s@x", "u@example.com", 0,
+     "550 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using bl.example"},
+    {"smtpd_client_restrictions = reject_rbl_client bl.example=127.0.0.3\n", OUT, 0, "h", "s@x",
+     "u@example.com", 0, NULL},
+    {"smtpd_client_restrictions = reject_rbl_client bl.example\n", "198.51.100.8", 0, "h", "s@x",
+     "u@example.com", 0, NULL},
+    {"smtpd_client_restrictions = reject_rbl_client tmp.example\n", OUT, 0, "h", "s@x",
+     "u@example.com", 0, NULL},
+    {"smtpd_client_restrictions = permit_mynetworks, reject_rbl_client bl.example\n", IN, 0, "h",
+     "s@x", "u@example.com", 0, NULL},
+};
+
+static void test_rbl(void **state UNUSED)
+{
+    run_all(rbl_cases, COUNTOF(rbl_cases));
+}
+
 static void test_access(void **state UNUSED)
 {
     run_all(access_cases, COUNTOF(access_cases));
@@ -336,7 +370,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_relay),      cmocka_unit_test(test_addresses),
         cmocka_unit_test(test_helo_login), cmocka_unit_test(test_state),
-        cmocka_unit_test(test_access),
+        cmocka_unit_test(test_access),     cmocka_unit_test(test_rbl),
     };
 
     unit_init("test_restrict_eval");

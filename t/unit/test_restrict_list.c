@@ -70,11 +70,18 @@ static void test_parse(void **state UNUSED)
     assert_int_equal(l->items[0].kind, RESTRICT_PERMIT_MYNETWORKS);
     assert_int_equal(l->items[1].kind, RESTRICT_PERMIT_SASL_AUTHENTICATED);
     assert_int_equal(l->items[2].kind, RESTRICT_CHECK_SENDER_ACCESS);
-    assert_string_equal(l->items[2].table_name, "inline:{a=OK}");
+    assert_string_equal(l->items[2].arg, "inline:{a=OK}");
     assert_null(l->items[2].table); /* not opened without RESTRICT_FLAG_OPEN */
     assert_int_equal(l->items[3].kind, RESTRICT_REJECT_UNAUTH_DESTINATION);
-    assert_null(l->items[3].table_name);
+    assert_null(l->items[3].arg);
     assert_string_equal(l->param, "p");
+    restrict_list_free(l);
+
+    l = parse_ok("reject_rbl_client zen.example, reject_rbl_client bl.example=127.0.0.2", 0);
+    assert_int_equal(l->n, 2);
+    assert_int_equal(l->items[0].kind, RESTRICT_REJECT_RBL_CLIENT);
+    assert_string_equal(l->items[0].arg, "zen.example");
+    assert_string_equal(l->items[1].arg, "bl.example=127.0.0.2");
     restrict_list_free(l);
 
     l = parse_ok("", 0);
@@ -103,6 +110,15 @@ static void test_errors(void **state UNUSED)
     parse_fails("check_recipient_access :x", 25,
                 "smtpd_recipient_restrictions: check_recipient_access needs a lookup table "
                 "(type:name)");
+    parse_fails("reject_rbl_client", 17,
+                "smtpd_recipient_restrictions: reject_rbl_client needs a DNS zone (domain or "
+                "domain=a.b.c.d)");
+    parse_fails("reject_rbl_client bl.example=1.2", 32,
+                "smtpd_recipient_restrictions: reject_rbl_client needs a DNS zone (domain or "
+                "domain=a.b.c.d)");
+    parse_fails("reject_rbl_client permit", 24,
+                "smtpd_recipient_restrictions: reject_rbl_client needs a DNS zone (domain or "
+                "domain=a.b.c.d)");
     /* A NUL or a control byte is never part of a word. */
     parse_fails("permit\0reject", 13, "smtpd_recipient_restrictions: bad character 0x00");
     parse_fails("perm\x01it", 7, "smtpd_recipient_restrictions: bad character 0x01");
