@@ -4,7 +4,9 @@
  *   smtpd.c        start-up and the session loop (read, dispatch, reply),
  *                  RFC 2920 synchronization, timeouts and the session counters
  *   smtpd_cmds.c   the command handlers and the command-order rules
- *   smtpd_check.c  policy: which senders and recipients are accepted
+ *   smtpd_check.c  policy: the restriction lists (restrict_eval.h) and
+ *                  unknown recipients
+ *   smtpd_sasl_stub.c  smtpd_sasl_sender_owned() until SMTP AUTH has it
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
  *
  * One process serves one session at a time; everything a session learns is
