@@ -253,7 +253,7 @@ bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char
                                               RESTRICT_RELAY, RESTRICT_RECIPIENT};
     struct mail_addr a;
     const struct mail_addr *sender = smtpd_sender(st, &a);
-    size_t first = var_smtpd_delay_reject ? 0 : 3;
+    size_t first = var_smtpd_delay_reject ? 0 : 3; /* else MAIL applied the first three */
 
     if (!smtpd_lists(st, "RCPT", sender, rcpt, all + first, COUNTOF(all) - first, reply, len))
         return false;
