@@ -195,6 +195,11 @@ def test_foreign_domain_with_dns_accepted_from_mynetworks(restricted):
     assert r.code == 250, r
 
 
+def test_no_sanitizer_reports(restricted):
+    """Last of the module's tests on this instance: smtpd stayed clean."""
+    restricted.check_sanitizers()
+
+
 # ----------------------------------------------------------------------------
 # smtpd_delay_reject = no, data restrictions, defer_if_permit, warn_if_reject
 # ----------------------------------------------------------------------------
@@ -244,6 +249,7 @@ def test_delay_reject_no(make_instance, user):
                   r"from=<bob@good\.example> proto=ESMTP")
     assert_nothing_queued(inst)
     send_ok(inst, user, "127.0.0.43", sender="bob@good.example")
+    inst.check_sanitizers()
 
 
 def test_defer_if_permit_and_warn_if_reject(make_instance, user):
@@ -266,6 +272,7 @@ def test_defer_if_permit_and_warn_if_reject(make_instance, user):
     log_has(inst, r"NOQUEUE: reject_warning: RCPT from [^ ]*\[127\.0\.0\.1\]: 554 5\.7\.1 "
                   r"<%s@test\.example>: Recipient address rejected: Access denied; "
                   r"from=<alice@good\.example> to=<%s@test\.example>" % (user.name, user.name))
+    inst.check_sanitizers()
 
 
 # ----------------------------------------------------------------------------
