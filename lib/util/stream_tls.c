@@ -65,6 +65,11 @@ static ssize_t tls_result(struct stream *s, struct stream_tls *t, int ret)
         errno = saved;
         return -1;
     default:
+        /* A peer that closed without close_notify has only gone away. */
+        if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            ERR_clear_error();
+            return 0;
+        }
         free(t->error);
         t->error = stream_tls_reason("TLS protocol error");
         errno = EPROTO;
@@ -123,6 +128,7 @@ static void tls_free(struct stream *s, struct stream_tls *t)
 static int tls_handshake(struct stream *s, struct stream_tls *t, char **error_r)
 {
     for (;;) {
+        ssize_t r;
         int ret;
 
         if (s->flags & (STREAM_F_EOF | STREAM_F_ERROR | STREAM_F_TIMEOUT)) {
@@ -134,7 +140,7 @@ static int tls_handshake(struct stream *s, struct stream_tls *t, char **error_r)
         ret = SSL_do_handshake(t->ssl);
         if (ret == 1)
             return 0;
-        if (tls_result(s, t, ret) < 0 && errno == EAGAIN) {
+        if ((r = tls_result(s, t, ret)) < 0 && errno == EAGAIN) {
             if (stream_wait(s) < 0) {
                 *error_r = xstrdup(stream_strerror(s));
                 return -1;
@@ -145,15 +151,15 @@ static int tls_handshake(struct stream *s, struct stream_tls *t, char **error_r)
         if (t->error) {
             *error_r = t->error;
             t->error = NULL;
-        } else {
-            if (errno != 0 && errno != EAGAIN) {
-                s->flags |= STREAM_F_ERROR;
-                s->error = errno;
-            } else {
-                s->flags |= STREAM_F_EOF;
-            }
-            *error_r = xstrdup(stream_strerror(s));
+            return -1;
         }
+        if (r == 0) {
+            s->flags |= STREAM_F_EOF;
+        } else {
+            s->flags |= STREAM_F_ERROR;
+            s->error = errno;
+        }
+        *error_r = xstrdup(stream_strerror(s));
         return -1;
     }
 }

@@ -64,8 +64,11 @@ static int setup(void **state UNUSED)
     return 0;
 }
 
+static SSL_CTX *tls_test_ctx(void);
+
 static int teardown(void **state UNUSED)
 {
+    SSL_CTX_free(tls_test_ctx());
     unit_rmtree(tmp);
     return 0;
 }
@@ -147,7 +150,7 @@ static void test_init_errors(void **state UNUSED)
 }
 
 /* The client: what it sends before the handshake, and whether it does TLS at all. */
-enum client_mode { CLIENT_TLS, CLIENT_GARBAGE, CLIENT_SILENT };
+enum client_mode { CLIENT_TLS, CLIENT_GARBAGE, CLIENT_SILENT, CLIENT_CLOSE };
 
 static NORETURN void client(int fd, enum client_mode mode)
 {
@@ -158,6 +161,8 @@ static NORETURN void client(int fd, enum client_mode mode)
     char reply[64];
     size_t n;
 
+    if (mode == CLIENT_CLOSE)
+        _exit(0);
     if (mode == CLIENT_SILENT) {
         (void)read(fd, reply, sizeof(reply));
         _exit(0);
@@ -240,10 +245,23 @@ static void test_handshake_and_lines(void **state UNUSED)
     assert_int_equal(wait_client(pid), 0);
 }
 
+/* A server context made directly, for stream_tls alone. */
+static SSL_CTX *tls_test_ctx(void)
+{
+    static SSL_CTX *ctx;
+
+    if (ctx == NULL) {
+        assert_non_null(ctx = SSL_CTX_new(TLS_server_method()));
+        assert_int_equal(SSL_CTX_use_certificate_chain_file(ctx, ec_cert), 1);
+        assert_int_equal(SSL_CTX_use_PrivateKey_file(ctx, ec_key, SSL_FILETYPE_PEM), 1);
+    }
+    return ctx;
+}
+
 /* stream_tls_accept() itself says what it dropped. */
 static void test_discard_count(void **state UNUSED)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX *ctx = tls_test_ctx();
     struct stream *s;
     struct buf line;
     size_t dropped = 0;
@@ -251,8 +269,6 @@ static void test_discard_count(void **state UNUSED)
     int fd, term;
     pid_t pid;
 
-    assert_int_equal(SSL_CTX_use_certificate_chain_file(ctx, ec_cert), 1);
-    assert_int_equal(SSL_CTX_use_PrivateKey_file(ctx, ec_key, SSL_FILETYPE_PEM), 1);
     pid = start_client(&fd, CLIENT_TLS);
     s = stream_open(fd, 10000);
     buf_init(&line, 512);
@@ -269,7 +285,6 @@ static void test_discard_count(void **state UNUSED)
     stream_tls_close(s);
     stream_close(s);
     buf_free(&line);
-    SSL_CTX_free(ctx);
     assert_int_equal(wait_client(pid), 0);
 }
 
@@ -290,6 +305,16 @@ static void test_garbage_and_silence(void **state UNUSED)
     stream_close(s);
     assert_int_equal(wait_client(pid), 0);
     assert_int_equal(ERR_peek_error(), 0); /* reported once, then cleared */
+
+    /* A client that goes away before its ClientHello has only gone away. */
+    pid = start_client(&fd, CLIENT_CLOSE);
+    s = stream_open(fd, 10000);
+    assert_int_equal(stream_tls_accept(s, SSL_new(tls_test_ctx()), NULL, &err), -1);
+    assert_string_equal(err, "lost connection");
+    assert_true(s->flags & STREAM_F_EOF);
+    free(err);
+    stream_close(s);
+    assert_int_equal(wait_client(pid), 0);
 
     pid = start_client(&fd, CLIENT_SILENT);
     s = stream_open(fd, 200);
