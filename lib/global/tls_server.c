@@ -391,8 +391,12 @@ int tls_server_init(const struct tls_server_params *p, char **error_r)
     }
     if (!*p->ticket_key_file)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
-    if (tls_sni_on)
-        SSL_CTX_set_tlsext_servername_callback(ctx, tls_sni_cb);
+    if (tls_sni_on && SSL_CTX_set_tlsext_servername_callback(ctx, tls_sni_cb) != 1) {
+        *error_r = xstrdup("cannot set the SNI callback");
+        SSL_CTX_free(ctx);
+        tls_server_reset();
+        return -1;
+    }
     tls_ctx = ctx;
     return 0;
 }

@@ -353,3 +353,35 @@ def test_reload_picks_up_a_new_certificate(tls_instance):
     inst.postern("reload")
     wait_until(lambda: "O = renewed" in subject(s_client(inst, "-noservername", *RSA_ONLY)), 20,
                what="the renewed certificate")
+
+
+def test_chain_files_serve_rsa_and_ecdsa(make_instance):
+    inst = make_instance(start=False, **DNS)
+    d = os.path.join(inst.dir, "tls")
+    os.makedirs(d, mode=0o700)
+    rsa = make_chain_file(d, "rsa", inst.hostname, "rsa")
+    ec = make_chain_file(d, "ec", inst.hostname, "ec")
+    inst.params.update({"smtpd_tls_security_level": "may",
+                        "smtpd_tls_chain_files": "%s, %s" % (rsa, ec)})
+    inst.write_main_cf(inst.params)
+    inst.start()
+    assert "O = rsa" in subject(s_client(inst, *RSA_ONLY))
+    assert "O = ec" in subject(s_client(inst, "-sigalgs", "ecdsa_secp256r1_sha256"))
+
+
+def test_broken_certificate_at_start_means_454_and_530(tls_instance):
+    """A key that vanished before a (re)start: smtpd warns and runs without TLS."""
+    inst = tls_instance({"smtpd_tls_security_level": "encrypt"}, sni=False)
+    os.unlink(inst.rsa_key)
+    os.kill(inst.master_pid(), 1)  # master's own reload: no "postern check" first
+
+    def refused():
+        with Client(inst) as c:
+            r = c.ehlo()
+            if "STARTTLS" in "\n".join(r.lines):
+                return False  # an old process
+            assert c.cmd("STARTTLS").line.startswith("454 4.7.0 TLS not available")
+            assert c.cmd("MAIL FROM:<a@client.test>").line.startswith("530 5.7.0")
+            return True
+    wait_until(refused, 20, what="a new smtpd without TLS")
+    inst.wait_log("TLS is not available: cannot load private key from %s" % inst.rsa_key)
