@@ -198,6 +198,9 @@ static void smtpd_lost(struct smtpd_state *st)
     bool timeout = (s->flags & STREAM_F_TIMEOUT) != 0;
     const char *why = timeout ? "timeout" : "lost connection";
 
+    /* What OpenSSL said, once, as Postfix words it. */
+    if (stream_tls_error(s) != NULL)
+        msg_warn("TLS library problem: %s", stream_tls_error(s));
     if (st->lost_in_data)
         msg_info("%s after DATA (%lld bytes) from %s", why, st->data_bytes, smtpd_client(st));
     else

@@ -12,11 +12,6 @@
 #include "msg.h"
 #include "strutil.h"
 
-static bool smtpd_tls_level_none(void)
-{
-    return !tls_params_smtpd_wanted();
-}
-
 /*
  * Load keys and certificates, as root before the drop.  A broken TLS set-up
  * is not fatal (postern check refuses it beforehand): the service goes on
@@ -28,7 +23,7 @@ void smtpd_tls_init(void)
     struct tls_server_params p;
     char *err;
 
-    if (smtpd_tls_level_none())
+    if (!tls_params_smtpd_wanted())
         return;
     tls_params_smtpd(&p);
     if (tls_server_init(&p, &err) < 0) {
@@ -39,7 +34,7 @@ void smtpd_tls_init(void)
 
 bool smtpd_tls_offer(const struct smtpd_state *st)
 {
-    return !st->tls_active && !smtpd_tls_level_none() && tls_server_ready();
+    return !st->tls_active && tls_params_smtpd_wanted() && tls_server_ready();
 }
 
 bool smtpd_tls_refuse(struct smtpd_state *st, enum smtp_verb verb)
@@ -81,7 +76,7 @@ void smtpd_tls_starttls(struct smtpd_state *st, const struct smtp_cmd *cmd)
         smtpd_reply(st, "554 5.5.1 Error: TLS already active");
         return;
     }
-    if (smtpd_tls_level_none()) {
+    if (!tls_params_smtpd_wanted()) {
         smtpd_reply(st, "502 5.5.1 Error: command not implemented");
         return;
     }

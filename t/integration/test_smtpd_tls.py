@@ -385,3 +385,18 @@ def test_broken_certificate_at_start_means_454_and_530(tls_instance):
             return True
     wait_until(refused, 20, what="a new smtpd without TLS")
     inst.wait_log("TLS is not available: cannot load private key from %s" % inst.rsa_key)
+
+
+def test_garbage_inside_tls_is_logged_once_and_ends_the_session(tls_instance):
+    inst = tls_instance()
+    with Client(inst) as c:
+        c.ehlo()
+        sock = starttls(c)
+        c.ehlo()
+        # clear text where TLS records belong, written under the TLS layer
+        raw = socket.socket(fileno=os.dup(sock.fileno()))
+        raw.sendall(b"\x17\x03\x03\x00\x10" + b"x" * 16)
+        raw.close()
+        inst.wait_log("warning: TLS library problem: error:")
+        inst.wait_log("lost connection after EHLO from client.test[127.0.0.1]")
+    assert inst.read_log().count("TLS library problem") == 1
