@@ -104,7 +104,7 @@ void smtpd_data_init(void);
 void smtpd_tls_init(void);
 /* Should EHLO offer STARTTLS? */
 bool smtpd_tls_offer(const struct smtpd_state *st);
-/* With smtpd_tls_security_level = encrypt: refuse verb (530) before TLS. */
+/* With smtpd_tls_security_level = encrypt: refuse verb (530) before TLS; true if it did. */
 bool smtpd_tls_refuse(struct smtpd_state *st, enum smtp_verb verb);
 void smtpd_tls_starttls(struct smtpd_state *st, const struct smtp_cmd *cmd);
 /* Wrapper mode: the handshake before the greeting; false: the session is over. */

@@ -41,16 +41,19 @@ bool smtpd_tls_refuse(struct smtpd_state *st, enum smtp_verb verb)
 {
     if (st->tls_active || !tls_params_smtpd_required())
         return false;
+    /* As Postfix: only what it takes to start TLS, or to leave, is allowed before it. */
     switch (verb) {
-    case SMTP_VERB_MAIL:
-    case SMTP_VERB_RCPT:
-    case SMTP_VERB_DATA:
-    case SMTP_VERB_BDAT:
-    case SMTP_VERB_AUTH:
+    case SMTP_VERB_HELO:
+    case SMTP_VERB_EHLO:
+    case SMTP_VERB_STARTTLS:
+    case SMTP_VERB_RSET:
+    case SMTP_VERB_NOOP:
+    case SMTP_VERB_QUIT:
+    case SMTP_VERB_UNKNOWN:
+        return false;
+    default:
         smtpd_reply(st, "530 5.7.0 Must issue a STARTTLS command first");
         return true;
-    default:
-        return false;
     }
 }
 

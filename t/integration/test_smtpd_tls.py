@@ -269,8 +269,11 @@ def test_security_level_encrypt(tls_instance, user):
     to = "%s@test.example" % user.name
     with Client(inst) as c:
         c.ehlo()
-        for cmd in ["MAIL FROM:<a@client.test>", "RCPT TO:<%s>" % to, "DATA"]:
-            assert c.cmd(cmd).line == "530 5.7.0 Must issue a STARTTLS command first"
+        for cmd in ["MAIL FROM:<a@client.test>", "RCPT TO:<%s>" % to, "DATA", "VRFY x",
+                    "AUTH PLAIN", "HELP"]:
+            assert c.cmd(cmd).line == "530 5.7.0 Must issue a STARTTLS command first", cmd
+        for cmd in ["NOOP", "RSET"]:
+            assert c.cmd(cmd).code == 250
         starttls(c)
         c.ehlo()
         c.mail_to("a@client.test", [to])
