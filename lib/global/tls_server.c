@@ -3,10 +3,10 @@
  * SNI, tickets; the handshake and its log lines (see tls_server.h).
  *
  * One SSL_CTX for the default certificates, and one more per distinct SNI
- * value, all made alike by ctx_new(); the SNI callback switches a
- * connection to its name's context.  Session resumption is by tickets
- * alone (tls_ticket.h): the in-process session cache is off, since the
- * next connection of a client rarely reaches the same process.
+ * value (names with the same files share it), all made alike by ctx_new(); the SNI callback
+ * switches a connection to its name's context.  Session resumption is by tickets alone
+ * (tls_ticket.h): the in-process session cache is off, since the next connection of a client rarely
+ * reaches the same process.
  */
 #include "sys_defs.h"
 #include <openssl/err.h>
@@ -271,6 +271,7 @@ static int tls_load_default(SSL_CTX *ctx, const struct tls_server_params *p, cha
 struct sni_load {
     const struct tls_server_params *p;
     struct dict *dict;
+    struct htable by_files; /* files -> SSL_CTX: names with the same files share one */
     char *error;
 };
 
@@ -290,13 +291,22 @@ static int sni_add(const char *key, const char *value UNUSED, int lineno UNUSED,
         l->error = r < 0 ? why : xasprintf("%s: %s: not in the table", l->p->sni_maps, key);
         return -1;
     }
+    if ((sctx = htable_find(&l->by_files, files)) != NULL) {
+        if (SSL_CTX_up_ref(sctx) != 1) {
+            l->error = xasprintf("%s: %s: SSL_CTX_up_ref failed", l->p->sni_maps, key);
+            return -1;
+        }
+        htable_enter(&tls_sni, key, sctx);
+        return 0;
+    }
     if ((sctx = tls_ctx_new(l->p, &why)) == NULL || tls_load_chain_files(sctx, files, &why) < 0) {
         l->error = xasprintf("%s: %s: %s", l->p->sni_maps, key, why);
         free(why);
         SSL_CTX_free(sctx);
         return -1;
     }
-    htable_enter(&tls_sni, key, sctx);
+    htable_enter(&tls_sni, key, sctx); /* tls_sni holds the reference */
+    htable_enter(&l->by_files, files, sctx);
     return 0;
 }
 
@@ -307,7 +317,7 @@ static int sni_add(const char *key, const char *value UNUSED, int lineno UNUSED,
  */
 static int tls_sni_load(const struct tls_server_params *p, char **error_r)
 {
-    struct sni_load l = {p, NULL, NULL};
+    struct sni_load l = {.p = p};
     const char *colon = strchr(p->sni_maps, ':'), *why;
     int fd, lineno, r;
 
@@ -325,10 +335,12 @@ static int tls_sni_load(const struct tls_server_params *p, char **error_r)
         return -1;
     }
     htable_init(&tls_sni, 16);
+    htable_init(&l.by_files, 16);
     tls_sni_on = true;
     r = dict_table_parse_fd(fd, DICT_SYNTAX_TABLE, DICT_FLAG_FOLD, sni_add, &l, &lineno, &why);
     close_quietly(fd);
     dict_close(l.dict);
+    htable_free(&l.by_files);
     if (r == 0)
         return 0;
     *error_r = l.error ? l.error : xasprintf("%s, line %d: %s", colon + 1, lineno, why);

@@ -33,7 +33,7 @@ CLIENT_CONTEXT = client_context()  # one context, so that its sessions can be re
 RSA_ONLY = ("-sigalgs", "rsa_pss_rsae_sha256")
 
 
-def setup_tls(inst, params=None, wrapper=False, sni=True):
+def setup_tls(inst, params=None, wrapper=False, sni=True, sni_type="texthash"):
     """Certificates and TLS settings for inst (not started yet)."""
     d = os.path.join(inst.dir, "tls")
     os.makedirs(d, mode=0o700)
@@ -52,7 +52,11 @@ def setup_tls(inst, params=None, wrapper=False, sni=True):
         table = os.path.join(inst.etc, "sni")
         with open(table, "w") as f:
             f.write("%s %s\n" % (SNI_NAME, chain))
-        p["tls_server_sni_maps"] = "texthash:" + table
+            f.write(".hosted.example %s\n" % chain)  # every name below hosted.example
+        if sni_type == "hash":
+            r = inst.command("postern-map", table)
+            assert r.returncode == 0, r.stderr
+        p["tls_server_sni_maps"] = "%s:%s" % (sni_type, table)
     p.update(params or {})
     inst.params.update(p)
     inst.write_main_cf(inst.params)
@@ -66,8 +70,8 @@ def setup_tls(inst, params=None, wrapper=False, sni=True):
 
 @pytest.fixture
 def tls_instance(make_instance):
-    def make(params=None, wrapper=False, sni=True, start=True):
-        inst = setup_tls(make_instance(start=False, **DNS), params, wrapper, sni)
+    def make(params=None, wrapper=False, sni=True, start=True, sni_type="texthash"):
+        inst = setup_tls(make_instance(start=False, **DNS), params, wrapper, sni, sni_type)
         if start:
             inst.start()
         return inst
@@ -155,14 +159,19 @@ def test_wrapper_mode_greets_only_after_the_handshake(tls_instance):
             assert s.version() == "TLSv1.3"
 
 
-def test_sni_picks_the_certificate_of_the_name(tls_instance):
-    inst = tls_instance()
+@pytest.mark.parametrize("sni_type", ["texthash", "hash"])
+def test_sni_picks_the_certificate_of_the_name(tls_instance, sni_type):
+    inst = tls_instance(sni_type=sni_type)
     assert "O = sni" in subject(s_client(inst, "-servername", SNI_NAME))
     assert "CN = %s" % SNI_NAME in subject(s_client(inst, "-servername", SNI_NAME))
     # another name, or none: the default certificates
     assert "O = rsa" in subject(s_client(inst, "-servername", "unknown.example", *RSA_ONLY))
     assert "O = rsa" in subject(s_client(inst, "-noservername", *RSA_ONLY))
     assert "O = ec" in subject(s_client(inst, "-noservername"))
+    # an entry names one host; ".domain" every host below the domain, as in Postfix
+    assert "O = sni" not in subject(s_client(inst, "-servername", "sub." + SNI_NAME))
+    assert "O = sni" in subject(s_client(inst, "-servername", "mail.corp.hosted.example"))
+    assert "O = sni" not in subject(s_client(inst, "-servername", "hosted.example"))
 
 
 def test_ecdsa_certificate_for_an_ecdsa_only_client(tls_instance):
