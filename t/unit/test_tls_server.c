@@ -365,12 +365,94 @@ static void test_ticket_file(void **state UNUSED)
     free(err);
 }
 
+/*
+ * The client of test_ticket_rotation: three connections on fds[0..2], all
+ * offering the session of the first.  Exit status: bit i set when
+ * connection i was resumed.
+ */
+static NORETURN void resume_client(const int *fds)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_SESSION *sess = NULL;
+    int status = 0;
+
+    for (int i = 0; i < 3; i++) {
+        SSL *ssl = SSL_new(ctx);
+        char reply[8];
+        size_t n;
+
+        if (ssl == NULL || SSL_set_fd(ssl, fds[i]) != 1 ||
+            (sess && SSL_set_session(ssl, sess) != 1) || SSL_connect(ssl) != 1 ||
+            !SSL_read_ex(ssl, reply, 7, &n)) /* the tickets come before the reply */
+            _exit(100);
+        if (SSL_session_reused(ssl))
+            status |= 1 << i;
+        if (sess == NULL && (sess = SSL_get1_session(ssl)) == NULL)
+            _exit(101);
+        (void)SSL_shutdown(ssl);
+        SSL_free(ssl);
+    }
+    _exit(status);
+}
+
+/* Serve one connection on fd with the ticket keys in path, rotating them first when asked. */
+static bool serve_one(int fd, const char *path, bool rotate)
+{
+    struct tls_server_params p = params(ec_cert, ec_key);
+    struct tls_info info;
+    struct stream *s;
+    char *err;
+
+    p.ticket_key_file = path;
+    p.ticket_key_lifetime = rotate ? 0 : 3600;
+    assert_int_equal(tls_server_init(&p, &err), 0);
+    s = stream_open(fd, 10000);
+    assert_int_equal(tls_server_start(s, "client[local]", &info), 0);
+    assert_int_equal(stream_puts(s, "250 ok\r\n"), 0);
+    assert_int_equal(stream_flush(s), 0);
+    stream_tls_close(s);
+    stream_close(s);
+    return info.reused;
+}
+
+/*
+ * A ticket made with the current key still resumes after one rotation (the
+ * key is kept second) and no longer after two: two keys cover a ticket.
+ */
+static void test_ticket_rotation(void **state UNUSED)
+{
+    char path[PATH_MAX];
+    int ours[3], theirs[3];
+    pid_t pid;
+
+    if (geteuid() != 0)
+        skip();
+    snprintf(path, sizeof(path), "%s/rotation.keys", tmp);
+    for (int i = 0; i < 3; i++) {
+        int sv[2];
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        ours[i] = sv[0];
+        theirs[i] = sv[1];
+    }
+    assert_true((pid = fork()) >= 0);
+    if (pid == 0)
+        resume_client(theirs);
+    for (int i = 0; i < 3; i++)
+        (void)close(theirs[i]);
+    assert_false(serve_one(ours[0], path, false));
+    assert_true(serve_one(ours[1], path, true));  /* its key is the previous one now */
+    assert_false(serve_one(ours[2], path, true)); /* and now gone */
+    assert_int_equal(wait_client(pid), 1 << 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_protocols),           cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_handshake_and_lines), cmocka_unit_test(test_discard_count),
         cmocka_unit_test(test_garbage_and_silence), cmocka_unit_test(test_ticket_file),
+        cmocka_unit_test(test_ticket_rotation),
     };
 
     unit_init("test_tls_server");
