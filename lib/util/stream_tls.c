@@ -83,6 +83,8 @@ static ssize_t tls_read(struct stream *s, void *p, size_t len)
     size_t n = 0;
     int ret;
 
+    /* SSL_get_error() reads the queue: nothing stale may be in it. */
+    ERR_clear_error();
     errno = 0;
     ret = SSL_read_ex(t->ssl, p, len, &n);
     if (ret == 1)
@@ -96,6 +98,7 @@ static ssize_t tls_write(struct stream *s, const void *p, size_t len)
     size_t n = 0;
     int ret;
 
+    ERR_clear_error();
     errno = 0;
     ret = SSL_write_ex(t->ssl, p, len, &n);
     if (ret == 1)
