@@ -3,10 +3,11 @@
  * SNI, tickets; the handshake and its log lines (see tls_server.h).
  *
  * One SSL_CTX for the default certificates, and one more per distinct SNI
- * value (names with the same files share it), all made alike by ctx_new(); the SNI callback
- * switches a connection to its name's context.  Session resumption is by tickets alone
- * (tls_ticket.h): the in-process session cache is off, since the next connection of a client rarely
- * reaches the same process.
+ * value (names with the same files share it), all made alike by
+ * tls_ctx_new(); the SNI callback switches a connection to its name's
+ * context.  Session resumption is by tickets alone (tls_ticket.h): the
+ * in-process session cache is off, since the next connection of a client
+ * rarely reaches the same process.
  */
 #include "sys_defs.h"
 #include <openssl/err.h>
