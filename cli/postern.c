@@ -24,6 +24,7 @@
 #include "strutil.h"
 #include "safe_open.h"
 #include "restrict_conf.h"
+#include "tls_params.h"
 
 #define STOP_WAIT_SECS 30
 
@@ -94,6 +95,22 @@ static bool program_ok(const char *name, char **why)
     return true;
 }
 
+/*
+ * An smtpd service that offers TLS must have keys and certificates that
+ * load and match: build its TLS context as smtpd would (without touching
+ * the shared ticket keys), and report OpenSSL's reason.
+ */
+static int check_smtpd_tls(char **error_r)
+{
+    struct tls_server_params p;
+
+    if (!tls_params_smtpd_wanted())
+        return 0;
+    tls_params_smtpd(&p);
+    p.ticket_key_file = "";
+    return tls_server_init(&p, error_r);
+}
+
 /* Everything "check" and "start" verify; exits with one line on a problem. */
 static void check_config(void)
 {
@@ -116,13 +133,15 @@ static void check_config(void)
     free(path);
     for (i = 0; i < n; i++) {
         /* The service's -o values must be valid for their parameters too. */
-        if (ents[i].overrides[0] && mail_conf_load(config_dir, ents[i].overrides, &err) < 0)
+        if (mail_conf_load(config_dir, ents[i].overrides, &err) < 0)
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         /* A service's -o restriction lists must hold too (tables: below, for main.cf's). */
         if (ents[i].overrides[0] && restrict_conf_load(0, &restrictions, &err) < 0)
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         if (ents[i].overrides[0])
             restrict_conf_free(&restrictions);
+        if (strcmp(ents[i].command, "smtpd") == 0 && check_smtpd_tls(&err) < 0)
+            fail(EX_CONFIG, "%s, line %d: smtpd TLS: %s", ents[i].file, ents[i].line, err);
         if (!program_ok(ents[i].command, &err))
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         auth |= strcmp(ents[i].command, "auth") == 0;

@@ -32,6 +32,7 @@
 #include "mymalloc.h"
 #include "msg.h"
 #include "strutil.h"
+#include "stream_tls.h"
 
 static void smtpd_vreply(struct smtpd_state *st, bool count, const char *fmt, va_list ap)
     PRINTFLIKE(3, 0);
@@ -40,6 +41,13 @@ static void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...) PR
 const char *smtpd_client(const struct smtpd_state *st)
 {
     return st->client_text;
+}
+
+const char *smtpd_proto(const struct smtpd_state *st)
+{
+    if (!st->esmtp)
+        return st->tls_active ? "SMTPS" : "SMTP";
+    return st->tls_active ? "ESMTPS" : "ESMTP";
 }
 
 long long smtpd_size_limit(void)
@@ -190,6 +198,9 @@ static void smtpd_lost(struct smtpd_state *st)
     bool timeout = (s->flags & STREAM_F_TIMEOUT) != 0;
     const char *why = timeout ? "timeout" : "lost connection";
 
+    /* What OpenSSL said, once, as Postfix words it. */
+    if (stream_tls_error(s) != NULL)
+        msg_warn("TLS library problem: %s", stream_tls_error(s));
     if (st->lost_in_data)
         msg_info("%s after DATA (%lld bytes) from %s", why, st->data_bytes, smtpd_client(st));
     else
@@ -375,13 +386,15 @@ static void smtpd_session(struct stream *client)
 
     smtpd_session_init(&st, client);
     msg_info("connect from %s", smtpd_client(&st));
-    if (smtpd_sync_ok(&st, "CONNECT", false))
+    if (smtpd_tls_wrapper(&st) && smtpd_sync_ok(&st, "CONNECT", false))
         smtpd_banner(&st);
     while (!st.quit && !st.lost)
         smtpd_turn(&st);
     if (st.lost)
         smtpd_lost(&st);
-    (void)stream_flush(client);
+    if (!st.lost_writing)
+        (void)stream_flush(client);
+    stream_tls_close(client);
     smtpd_log_disconnect(&st);
     smtpd_reset(&st);
     free(st.rcpts);
@@ -400,6 +413,7 @@ static void smtpd_pre_jail(void)
     if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0)
         msg_fatal("%s", err);
     smtpd_check_init();
+    smtpd_tls_init();
 }
 
 /*

@@ -8,6 +8,7 @@
  *                  unknown recipients
  *   smtpd_sasl_stub.c  smtpd_sasl_sender_owned() until SMTP AUTH has it
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
+ *   smtpd_tls.c    STARTTLS, wrapper mode, smtpd_tls_security_level
  *
  * One process serves one session at a time; everything a session learns is
  * in struct smtpd_state and is reset between transactions by smtpd_reset().
@@ -20,6 +21,7 @@
 #include "stream.h"
 #include "mail_addr.h"
 #include "smtp_cmd.h"
+#include "tls_server.h"
 
 #define SMTPD_NAME_MAX 255
 
@@ -65,6 +67,10 @@ struct smtpd_state {
     int failed[SMTP_VERB_AUTH + 1];
 
     struct buf line; /* the current input line */
+
+    /* TLS: what AUTH and the Received: header need (smtpd_tls.c) */
+    bool tls_active;     /* the session runs over TLS now */
+    struct tls_info tls; /* protocol, cipher, bits, when tls_active */
 };
 
 /* smtpd.c */
@@ -72,6 +78,8 @@ struct smtpd_state {
 void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
 const char *smtpd_client(const struct smtpd_state *st);
+/* The protocol for Received: and the queue file: SMTP, ESMTP, ESMTPS (RFC 3848). */
+const char *smtpd_proto(const struct smtpd_state *st);
 /*
  * The largest message smtpd accepts: message_size_limit (0: unlimited), but
  * never more than a queue file can hold (QFILE_MESSAGE_MAX).  EHLO's SIZE,
@@ -108,5 +116,18 @@ int smtpd_sasl_sender_owned(struct smtpd_state *st, const char *sender);
 /* smtpd_data.c */
 void smtpd_data(struct smtpd_state *st);
 void smtpd_data_init(void);
+
+/* smtpd_tls.c */
+/* Load certificates and keys (pre-jail, as root); TLS stays off if that fails. */
+void smtpd_tls_init(void);
+/* Should EHLO offer STARTTLS? */
+bool smtpd_tls_offer(const struct smtpd_state *st);
+/* With smtpd_tls_security_level = encrypt: refuse verb (530) before TLS; true if it did. */
+bool smtpd_tls_refuse(struct smtpd_state *st, enum smtp_verb verb);
+void smtpd_tls_starttls(struct smtpd_state *st, const struct smtp_cmd *cmd);
+/* Wrapper mode: the handshake before the greeting; false: the session is over. */
+bool smtpd_tls_wrapper(struct smtpd_state *st);
+/* The Received: header's TLS lines into out (NUL-terminated); their length, 0 for none. */
+int smtpd_tls_received(const struct smtpd_state *st, char *out, size_t len);
 
 #endif

@@ -54,6 +54,8 @@ static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
     smtpd_reply(st, "250-SIZE %lld", smtpd_size_limit());
     if (!var_disable_vrfy_command)
         smtpd_reply(st, "250-VRFY");
+    if (smtpd_tls_offer(st))
+        smtpd_reply(st, "250-STARTTLS");
     smtpd_reply(st, "250-ENHANCEDSTATUSCODES");
     smtpd_reply(st, "250 8BITMIME");
 }
@@ -228,6 +230,8 @@ bool smtpd_cmd_ends_group(enum smtp_verb verb)
 
 void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
+    if (smtpd_tls_refuse(st, cmd->verb))
+        return;
     switch (cmd->verb) {
     case SMTP_VERB_HELO:
         cmd_helo(st, cmd);
@@ -269,6 +273,8 @@ void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
         break;
     case SMTP_VERB_STARTTLS:
+        smtpd_tls_starttls(st, cmd);
+        break;
     case SMTP_VERB_BDAT:
         smtpd_reply(st, "502 5.5.1 Error: command not implemented");
         break;

@@ -118,7 +118,7 @@ static int data_write_envelope(struct smtpd_state *st, struct data_state *d,
     snprintf(text, sizeof(text), "%d", st->port);
     qfile_put_attr(&d->w, "client_port", text);
     qfile_put_attr(&d->w, "helo_name", st->helo);
-    qfile_put_attr(&d->w, "protocol", st->esmtp ? "ESMTP" : "SMTP");
+    qfile_put_attr(&d->w, "protocol", smtpd_proto(st));
     virtual_rcpts_init(&v, data_put_rcpt, d);
     for (i = 0; i < st->nrcpts && ret == 0; i++)
         if ((ret = virtual_rcpts_add(&v, st->rcpts[i].address, &err)) < 0) {
@@ -131,25 +131,26 @@ static int data_write_envelope(struct smtpd_state *st, struct data_state *d,
 
 static void data_received(struct smtpd_state *st, struct data_state *d, time_t now)
 {
-    char date[80], hdr[2048];
+    char date[80], hdr[2048], tls[256];
     struct buf rcpt;
     int n;
 
     str_rfc5322_date(date, sizeof(date), now);
+    (void)smtpd_tls_received(st, tls, sizeof(tls));
     /* Postfix's layout: "for <rcpt>" only when there is exactly one, quoted as on the wire. */
     if (st->nrcpts == 1) {
         buf_init(&rcpt, 2 * MAIL_ADDR_TEXT_MAX + 8);
         mail_addr_quote_internal(st->rcpts[0].address, &rcpt);
         n = snprintf(hdr, sizeof(hdr),
-                     "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s\n\tfor <%s>; %s\n",
-                     st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
-                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, buf_str(&rcpt), date);
+                     "Received: from %s (%s [%s])\n%s\tby %s (%s) with %s id %s\n\tfor <%s>; %s\n",
+                     st->helo[0] ? st->helo : st->name, st->name, st->addr, tls, var_myhostname,
+                     var_mail_name, smtpd_proto(st), d->w.id, buf_str(&rcpt), date);
         buf_free(&rcpt);
     } else
         n = snprintf(hdr, sizeof(hdr),
-                     "Received: from %s (%s [%s])\n\tby %s (%s) with %s id %s;\n\t%s\n",
-                     st->helo[0] ? st->helo : st->name, st->name, st->addr, var_myhostname,
-                     var_mail_name, st->esmtp ? "ESMTP" : "SMTP", d->w.id, date);
+                     "Received: from %s (%s [%s])\n%s\tby %s (%s) with %s id %s;\n\t%s\n",
+                     st->helo[0] ? st->helo : st->name, st->name, st->addr, tls, var_myhostname,
+                     var_mail_name, smtpd_proto(st), d->w.id, date);
     if (n < 0 || (size_t)n >= sizeof(hdr))
         n = 0;
     /* Ours, not the client's: not counted against the size limit (QFILE_MESSAGE_MAX has room). */

@@ -56,6 +56,12 @@ bool var_smtpd_delay_reject, var_smtpd_reject_unlisted_recipient;
 long long var_reject_code, var_defer_code, var_access_map_reject_code, var_access_map_defer_code;
 long long var_relay_domains_reject_code, var_unknown_address_reject_code;
 long long var_non_fqdn_reject_code, var_invalid_hostname_reject_code, var_maps_rbl_reject_code;
+char *var_smtpd_tls_security_level, *var_smtpd_tls_cert_file, *var_smtpd_tls_key_file;
+char *var_smtpd_tls_eccert_file, *var_smtpd_tls_eckey_file, *var_smtpd_tls_chain_files;
+char *var_smtpd_tls_protocols, *var_smtpd_tls_mandatory_protocols, *var_tls_medium_cipherlist;
+char *var_tls_server_sni_maps;
+bool var_smtpd_tls_wrappermode, var_smtpd_tls_received_header;
+long long var_smtpd_tls_loglevel, var_smtpd_tls_session_cache_timeout;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
 
@@ -246,6 +252,32 @@ static const struct param params[] = {
      * deferred (4.2.2) before it bounces (5.2.2). */
     INT("virtual_mailbox_quota", "0", &var_virtual_mailbox_quota, 0, 1LL << 50),
     TIME("virtual_quota_defer_time", "1d", &var_virtual_quota_defer_time, 'd', 0, 86400 * 100),
+    /*
+     * smtpd's TLS (tls_server.h), Postfix's names.  Postern's defaults:
+     * TLS 1.2 and newer for both lists, Mozilla's "intermediate" ciphers
+     * for TLS 1.2, the summary line logged (loglevel 1), and the session
+     * timeout as the lifetime of a shared ticket key (tls_ticket.h).
+     */
+    ENUM("smtpd_tls_security_level", "none", &var_smtpd_tls_security_level, "none|may|encrypt"),
+    STR("smtpd_tls_cert_file", "", &var_smtpd_tls_cert_file),
+    STR("smtpd_tls_key_file", "$smtpd_tls_cert_file", &var_smtpd_tls_key_file),
+    STR("smtpd_tls_eccert_file", "", &var_smtpd_tls_eccert_file),
+    STR("smtpd_tls_eckey_file", "$smtpd_tls_eccert_file", &var_smtpd_tls_eckey_file),
+    STR("smtpd_tls_chain_files", "", &var_smtpd_tls_chain_files),
+    STR("smtpd_tls_protocols", ">=TLSv1.2", &var_smtpd_tls_protocols),
+    STR("smtpd_tls_mandatory_protocols", ">=TLSv1.2", &var_smtpd_tls_mandatory_protocols),
+    STR("tls_medium_cipherlist",
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+        "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+        "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305",
+        &var_tls_medium_cipherlist),
+    STR("tls_server_sni_maps", "", &var_tls_server_sni_maps),
+    BOOL("smtpd_tls_wrappermode", "no", &var_smtpd_tls_wrappermode),
+    BOOL("smtpd_tls_received_header", "no", &var_smtpd_tls_received_header),
+    INT("smtpd_tls_loglevel", "1", &var_smtpd_tls_loglevel, 0, 4),
+    TIME("smtpd_tls_session_cache_timeout", "3600s", &var_smtpd_tls_session_cache_timeout, 's', 60,
+         8 * 86400),
 };
 
 static struct conf main_cf;               /* raw entries from main.cf and overrides */

@@ -125,6 +125,21 @@ extern long long var_virtual_alias_recursion_limit;
 extern long long var_virtual_minimum_uid;
 extern long long var_virtual_mailbox_quota;
 extern long long var_virtual_quota_defer_time;
+/* smtpd's TLS */
+extern char *var_smtpd_tls_security_level;
+extern char *var_smtpd_tls_cert_file;
+extern char *var_smtpd_tls_key_file;
+extern char *var_smtpd_tls_eccert_file;
+extern char *var_smtpd_tls_eckey_file;
+extern char *var_smtpd_tls_chain_files;
+extern char *var_smtpd_tls_protocols;
+extern char *var_smtpd_tls_mandatory_protocols;
+extern char *var_tls_medium_cipherlist;
+extern char *var_tls_server_sni_maps;
+extern bool var_smtpd_tls_wrappermode;
+extern bool var_smtpd_tls_received_header;
+extern long long var_smtpd_tls_loglevel;
+extern long long var_smtpd_tls_session_cache_timeout;
 
 /* The mail_owner account, resolved at load time. */
 extern uid_t var_owner_uid;

@@ -163,7 +163,7 @@ static int stream_expired(struct stream *s)
  * The bound is recomputed after every interruption, so a timeout or
  * deadline shortened meanwhile (by a signal handler, say) takes effect then.
  */
-static int stream_wait(struct stream *s)
+int stream_wait(struct stream *s)
 {
     int64_t start = stream_now_ms();
 
@@ -427,4 +427,12 @@ const char *stream_strerror(const struct stream *s)
     if (s->flags & STREAM_F_EOF)
         return "lost connection";
     return "no error";
+}
+
+size_t stream_discard_input(struct stream *s)
+{
+    size_t n = s->rlen - s->rpos;
+
+    s->rpos = s->rlen = 0;
+    return n;
 }

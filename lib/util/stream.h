@@ -98,6 +98,19 @@ void stream_set_stress(struct stream *s, const volatile sig_atomic_t *flag, int 
 int stream_wait_ms(const struct stream *s, int64_t waited_ms);
 
 /*
+ * Wait for the event the transport wants (s->want), within the limits
+ * above; 0 when it came, -1 with STREAM_F_TIMEOUT or STREAM_F_ERROR set.
+ * For layers that drive the descriptor themselves (a TLS handshake).
+ */
+int stream_wait(struct stream *s);
+/*
+ * Drop every byte received but not consumed (our buffer only): input that
+ * arrived before a change of transport must never be read as if it came
+ * through the new one (STARTTLS, CVE-2011-0411).  Returns how many.
+ */
+size_t stream_discard_input(struct stream *s);
+
+/*
  * Read one line into out (replacing its contents, without the terminator).
  * Returns 1 for a complete line, with *term_r set to STREAM_TERM_CRLF or
  * STREAM_TERM_LF; 0 when max bytes arrived without a line end (out holds
