@@ -307,6 +307,13 @@ class Instance:
     def wait_log(self, text, timeout=20.0):
         return wait_until(lambda: text in self.read_log(), timeout, what="log line %r" % text)
 
+    def wait_log_re(self, pattern, timeout=20.0):
+        """The first match of pattern in the log, once there is one (a delivery
+        is in the Maildir a moment before its log line is written)."""
+        r = re.compile(pattern)
+        return wait_until(lambda: r.search(self.read_log()), timeout,
+                          what="log line matching %r" % pattern)
+
     def master_pid(self):
         with open(os.path.join(self.queue, "pid", "master.pid")) as f:
             return int(f.read().strip())

@@ -107,7 +107,7 @@ def test_trailing_dot_is_dropped(instance, user):
     data = user.contents()[0]
     assert b"\tfor <" + rcpt.encode() + b">; " in data, data[:400]
     assert data.startswith(b"Return-Path: <alice@client.test>\n"), data[:100]
-    assert re.search(r"%s: to=<%s>, relay=local" % (qid, re.escape(rcpt)), instance.read_log())
+    instance.wait_log_re(r"%s: to=<%s>, relay=local" % (qid, re.escape(rcpt)))
 
 
 def test_own_address_literal_is_local(make_instance, user):
