@@ -6,6 +6,7 @@
  *   smtpd_cmds.c   the command handlers and the command-order rules
  *   smtpd_check.c  policy: which senders and recipients are accepted
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
+ *   smtpd_sasl.c   AUTH (RFC 4954), checked by the auth service; send-as
  *
  * One process serves one session at a time; everything a session learns is
  * in struct smtpd_state and is reset between transactions by smtpd_reset().
@@ -40,6 +41,13 @@ struct smtpd_state {
     bool quit;            /* end the session after this reply */
     int term;             /* how the current line ended, STREAM_TERM_* */
     bool ill_pipelining;  /* improper pipelining seen (and logged) already */
+    bool tls_active;      /* inside TLS: AUTH may be offered (smtpd_tls_auth_only) */
+
+    /* SMTP AUTH (smtpd_sasl.c); kept across transactions and EHLO */
+    const char *sasl_username;               /* the login, NULL until AUTH succeeds */
+    const char *sasl_method;                 /* its mechanism: "PLAIN", "LOGIN" */
+    char sasl_login[MAIL_ADDR_TEXT_MAX + 1]; /* what sasl_username points to */
+    int sasl_failures;                       /* failed AUTH commands so far */
 
     /* why the session ends early, for smtpd_lost() */
     bool lost;            /* the client went away, or a time limit passed */
@@ -65,6 +73,8 @@ struct smtpd_state {
 /* smtpd.c */
 /* Send a reply (of any length: long text is wrapped); 4xx/5xx count against st->verb. */
 void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
+/* A reply on the server's own initiative (421 too many errors): counted against no command. */
+void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
 const char *smtpd_client(const struct smtpd_state *st);
 /*

@@ -12,8 +12,9 @@
  *   - a virtual mailbox domain (virtual_mailbox_domains): a mailbox or a
  *     virtual alias must exist (550 5.1.1 otherwise);
  *   - a relay domain (relay_domains): accepted from anyone;
- *   - any other domain: accepted only from mynetworks (554 5.7.1 Relay
- *     access denied), so this server is never an open relay.
+ *   - any other domain: accepted only from mynetworks or an authenticated
+ *     client (554 5.7.1 Relay access denied), so this server is never an
+ *     open relay.
  * Every rejection is logged once, here, in Postfix's NOQUEUE form.
  */
 #include "sys_defs.h"
@@ -147,7 +148,7 @@ bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char
     case RESOLVE_RELAY:
         return true;
     case RESOLVE_DEFAULT:
-        if (st->trusted)
+        if (st->trusted || st->sasl_username) /* permit_sasl_authenticated, until lists exist */
             return true;
         return reject(st, rcpt, reply, len, "554 5.7.1", "Relay access denied");
     }

@@ -5,6 +5,7 @@
  */
 #include "sys_defs.h"
 #include "smtpd.h"
+#include "smtpd_sasl.h"
 #include "mail_params.h"
 #include "resolve.h"
 #include "mymalloc.h"
@@ -50,6 +51,7 @@ static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
     smtpd_reply(st, "250-SIZE %lld", smtpd_size_limit());
     if (!var_disable_vrfy_command)
         smtpd_reply(st, "250-VRFY");
+    smtpd_sasl_ehlo(st);
     smtpd_reply(st, "250-ENHANCEDSTATUSCODES");
     smtpd_reply(st, "250 8BITMIME");
 }
@@ -102,6 +104,9 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
         return;
     }
     mail_addr_internal(&cmd->addr, text, sizeof(text));
+    /* Until smtpd_sender_restrictions exist: reject_authenticated_sender_login_mismatch. */
+    if (smtpd_sasl_sender_rejected(st, text))
+        return;
     str_copy(st->sender, text, sizeof(st->sender));
     st->have_mail = true;
     smtpd_reply(st, "250 2.1.0 Ok");
@@ -152,6 +157,11 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
     }
     if (st->nrcpts >= (size_t)var_smtpd_recipient_limit) {
         smtpd_reply(st, "452 4.5.3 Error: too many recipients");
+        return;
+    }
+    /* Until smtpd_client_restrictions are read as lists: "permit_sasl_authenticated, reject". */
+    if (smtpd_sasl_client_rejected(st, &cmd->addr)) {
+        st->rcpt_rejects++;
         return;
     }
     if (!smtpd_check_rcpt(st, &cmd->addr, reply, sizeof(reply))) {
@@ -265,7 +275,7 @@ void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "502 5.5.1 Error: command not implemented");
         break;
     case SMTP_VERB_AUTH:
-        smtpd_reply(st, "503 5.5.1 Error: authentication not enabled");
+        smtpd_sasl_auth(st, cmd);
         break;
     case SMTP_VERB_UNKNOWN:
         smtpd_reply(st, "500 5.5.2 Error: command not recognized");

@@ -1,0 +1,47 @@
+/*
+ * smtpd_sasl.h - SMTP AUTH (RFC 4954) in smtpd: the AUTH command with the
+ * PLAIN and LOGIN mechanisms (decoded by sasl_mech.h), passwords checked
+ * by the auth service alone (auth_client.h), and which envelope senders a
+ * login may use (smtpd_sender_login_maps, sender_login.h).
+ *
+ * Parameters, with Postfix's names: smtpd_sasl_auth_enable,
+ * smtpd_tls_auth_only (AUTH only inside TLS), smtpd_sasl_security_options
+ * (noplaintext leaves no mechanism to offer), smtpd_sasl_service (the
+ * service name the auth service logs), smtpd_sender_login_maps; and
+ * Postern's smtpd_auth_failure_limit (failed AUTH commands per session).
+ */
+#ifndef POSTERN_SMTPD_SASL_H
+#define POSTERN_SMTPD_SASL_H
+
+#include "sys_defs.h"
+#include "smtpd.h"
+
+/* Check the parameters and open smtpd_sender_login_maps (before the privilege drop). */
+void smtpd_sasl_init(void);
+/* The EHLO line that offers AUTH, when this session may use it. */
+void smtpd_sasl_ehlo(struct smtpd_state *st);
+/* The AUTH command, the whole exchange. */
+void smtpd_sasl_auth(struct smtpd_state *st, struct smtp_cmd *cmd);
+
+/*
+ * May the authenticated client st use the envelope sender (internal form,
+ * "" for <>)?  smtpd_sender_login_maps decides (sender_login.h): 1 owned,
+ * 0 not (or the client is not authenticated), -1 a table could not answer
+ * (logged).  With no table every sender is owned.
+ */
+int smtpd_sasl_sender_owned(struct smtpd_state *st, const char *sender);
+/*
+ * reject_authenticated_sender_login_mismatch: for an authenticated client
+ * and a set smtpd_sender_login_maps, reply 553 (or 451) and log when the
+ * sender is not the login's.  Returns true when it replied.
+ */
+bool smtpd_sasl_sender_rejected(struct smtpd_state *st, const char *sender);
+/*
+ * Interim smtpd_client_restrictions = permit_sasl_authenticated, reject
+ * (the shipped submission services), applied at RCPT as Postfix's
+ * smtpd_delay_reject does: replies 554 and logs for an unauthenticated
+ * client, and returns true when it did.
+ */
+bool smtpd_sasl_client_rejected(struct smtpd_state *st, const struct mail_addr *rcpt);
+
+#endif
