@@ -72,6 +72,8 @@ static const char *mail_params(struct smtpd_state *st, const struct smtp_cmd *cm
                 return "501 5.5.4 Bad message size syntax";
             if (size > smtpd_size_limit())
                 return "552 5.3.4 Message size exceeds fixed limit";
+        } else if (strcmp(p->key, "AUTH") == 0 && smtpd_sasl_allowed(st)) {
+            /* RFC 4954 5: taken where AUTH is offered, and ignored: we trust no earlier hop. */
         } else if (strcmp(p->key, "BODY") == 0) {
             if (!str_eq_nocase(p->value, "7BIT") && !str_eq_nocase(p->value, "8BITMIME"))
                 return "501 5.5.4 Unsupported BODY parameter value";

@@ -76,7 +76,7 @@ static bool smtpd_sasl_enabled(void)
     return var_smtpd_sasl_auth_enable && smtpd_sasl_have_mechs;
 }
 
-static bool smtpd_sasl_allowed(const struct smtpd_state *st)
+bool smtpd_sasl_allowed(const struct smtpd_state *st)
 {
     return smtpd_sasl_enabled() && (st->tls_active || !var_smtpd_tls_auth_only);
 }
@@ -337,4 +337,12 @@ bool smtpd_sasl_client_rejected(struct smtpd_state *st, const struct mail_addr *
     buf_free(&from);
     buf_free(&to);
     return true;
+}
+
+void smtpd_sasl_reset(struct smtpd_state *st)
+{
+    explicit_bzero(st->sasl_login, sizeof(st->sasl_login));
+    st->sasl_username = NULL;
+    st->sasl_method = NULL;
+    st->sasl_failures = 0;
 }

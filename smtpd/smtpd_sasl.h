@@ -18,6 +18,14 @@
 
 /* Check the parameters and open smtpd_sender_login_maps (before the privilege drop). */
 void smtpd_sasl_init(void);
+/* Is AUTH offered to this session now (enabled, and inside TLS if smtpd_tls_auth_only)? */
+bool smtpd_sasl_allowed(const struct smtpd_state *st);
+/*
+ * Forget the login, as STARTTLS must (RFC 3207 4.2: nothing learnt
+ * before TLS survives it); the failure count goes too, as the session
+ * starts anew.
+ */
+void smtpd_sasl_reset(struct smtpd_state *st);
 /* The EHLO line that offers AUTH, when this session may use it. */
 void smtpd_sasl_ehlo(struct smtpd_state *st);
 /* The AUTH command, the whole exchange. */

@@ -109,6 +109,8 @@ def test_auth_offered_only_where_enabled(make_instance, user):
         assert not any("AUTH" in line for line in c.ehlo().lines)
         assert c.cmd("AUTH PLAIN " + plain(ALICE, ALICE_PW)).line == \
             "503 5.5.1 Error: authentication not enabled"
+        # nor is MAIL's AUTH= parameter (RFC 4954 5) taken
+        assert c.cmd("MAIL FROM:<%s> AUTH=<>" % ALICE).line == "555 5.5.4 Unsupported option"
     # on, but smtpd_tls_auth_only (the default) wants TLS first
     a = auth_instance(make_instance, user, smtpd_tls_auth_only="yes")
     with Client(a.inst) as c:
@@ -119,6 +121,8 @@ def test_auth_offered_only_where_enabled(make_instance, user):
     b = auth_instance(make_instance, user)
     with Client(b.inst) as c:
         assert "250-AUTH PLAIN LOGIN" in c.ehlo().lines
+        # and MAIL's AUTH= parameter is taken (and ignored)
+        assert c.cmd("MAIL FROM:<%s> AUTH=<>" % ALICE).code == 250
 
 
 @pytest.mark.parametrize("mech", ["PLAIN", "LOGIN"])
