@@ -28,6 +28,10 @@
 #include "sender_login.h"
 #include "strutil.h"
 
+/* The AUTH command line must hold the longest initial response we can take. */
+_Static_assert(SMTP_ARG_MAX >= sizeof("PLAIN ") - 1 + SASL_MECH_RESPONSE_MAX,
+               "SMTP_ARG_MAX too small for AUTH PLAIN");
+
 static struct maps *smtpd_sender_logins;
 static bool smtpd_sasl_have_mechs; /* noplaintext leaves none of ours */
 static bool smtpd_sasl_required; /* smtpd_client_restrictions = permit_sasl_authenticated, reject */

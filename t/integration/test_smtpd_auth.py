@@ -157,6 +157,13 @@ def test_smtplib_login_relays(auth):
     assert m, inst.read_log()
     # queued for the remote domain (there is no smtp transport: it waits)
     assert queued_for(inst, m.group(1)) == ["far@remote.example"]
+    # LOGIN through smtplib too, without the initial response
+    with smtplib.SMTP(inst.addr, inst.port, source_address=(OUTSIDE, 0), timeout=30) as s:
+        s.ehlo("client.test")
+        s.user, s.password = BOB, BOB_PW
+        assert s.auth("LOGIN", s.auth_login, initial_response_ok=False)[0] == 235
+        with pytest.raises(smtplib.SMTPSenderRefused):  # not his sender address
+            s.sendmail(ALICE, ["far@remote.example"], b"Subject: x\r\n\r\nx\r\n")
 
 
 def test_unauthenticated_client_may_not_relay(auth):
@@ -224,6 +231,14 @@ def test_failures_and_errors(auth):
         # malformed PLAIN messages are failures
         assert c.cmd("AUTH PLAIN " + b64("no NULs here")).code == 535
         assert c.cmd("AUTH PLAIN =").code == 535
+        # the longest PLAIN response there can be is read whole (RFC 4954 4:
+        # longer than a 512-octet command line), and one octet more is refused
+        long_user = "u" * 56 + "@" + "d" * 255 + ".example"
+        longest = plain(long_user[:320], "p" * 256, authzid=long_user[:320])
+        assert len(longest) == 1200
+        assert c.cmd("AUTH PLAIN " + longest).line == wrong.line
+        r = c.cmd("AUTH PLAIN " + plain(long_user[:320], "p" * 257, authzid=long_user[:320]))
+        assert r.line == "535 5.7.8 Error: authentication failed: response too long", r
         # an over-long response line
         assert c.cmd("AUTH PLAIN").code == 334
         assert c.cmd("A" * 5000).line == "500 5.5.6 Authentication exchange line is too long"
@@ -382,3 +397,10 @@ def test_shipped_submission_needs_auth(make_instance, user, service):
     wait_delivered(a, BOB)
     assert client_line(inst, qid).endswith("sasl_username=" + ALICE)
     assert "postern/%s/smtpd[" % service in inst.read_log()  # its syslog_name
+
+
+def test_postern_check_opens_the_sender_login_table(make_instance):
+    inst = make_instance(start=False, main_cf={"smtpd_sender_login_maps": "hash:/nonexistent/x"})
+    r = inst.postern("check", check=False)
+    assert r.returncode != 0
+    assert "smtpd_sender_login_maps: hash:/nonexistent/x" in r.stderr, r.stderr
