@@ -112,7 +112,7 @@ static void smtpd_sasl_wipe(struct smtpd_state *st, struct sasl_creds *c)
  * st->line, 0 when the exchange is over (cancelled, too long: answered
  * already), -1 when the client went away.
  */
-static int smtpd_sasl_read(struct smtpd_state *st, const char *prompt)
+static int smtpd_sasl_read(struct smtpd_state *st, enum sasl_mech mech, const char *prompt)
 {
     int r;
 
@@ -140,6 +140,7 @@ static int smtpd_sasl_read(struct smtpd_state *st, const char *prompt)
         return 0;
     }
     if (st->line.len == 1 && st->line.data[0] == '*') {
+        msg_warn("%s: SASL %s authentication aborted", smtpd_client(st), sasl_mech_name(mech));
         smtpd_reply(st, "501 5.7.0 Authentication aborted");
         return 0;
     }
@@ -164,12 +165,14 @@ static void smtpd_sasl_failed(struct smtpd_state *st, enum sasl_mech mech, const
 }
 
 /* A decoder's verdict on a response: true to go on, else answered. */
-static bool smtpd_sasl_decoded(struct smtpd_state *st, enum sasl_mech mech, int r, const char *why)
+static bool smtpd_sasl_decoded(struct smtpd_state *st, enum sasl_mech mech, int r, const char *why,
+                               bool initial)
 {
     if (r == SASL_MECH_OK)
         return true;
     if (r == SASL_MECH_BAD_BASE64)
-        smtpd_reply(st, "501 5.5.2 Invalid base64 data in response");
+        smtpd_reply(st, "501 5.5.2 Invalid base64 data in %s response",
+                    initial ? "initial" : "continued");
     else
         smtpd_sasl_failed(st, mech, why, false);
     return false;
@@ -212,7 +215,7 @@ static bool smtpd_sasl_responses(struct smtpd_state *st, enum sasl_mech mech, co
     const char *why = NULL;
     int r;
 
-    if (ir == NULL && smtpd_sasl_read(st, mech == SASL_MECH_PLAIN ? "" : "VXNlcm5hbWU6") <= 0)
+    if (ir == NULL && smtpd_sasl_read(st, mech, mech == SASL_MECH_PLAIN ? "" : "VXNlcm5hbWU6") <= 0)
         return false;
     /* RFC 4954 4: an initial response of "=" is an empty one. */
     if (ir != NULL && strcmp(ir, "=") == 0)
@@ -220,14 +223,15 @@ static bool smtpd_sasl_responses(struct smtpd_state *st, enum sasl_mech mech, co
     if (mech == SASL_MECH_PLAIN) {
         r = ir ? sasl_mech_plain((const unsigned char *)ir, strlen(ir), c, &why)
                : sasl_mech_plain(st->line.data, st->line.len, c, &why);
-        return smtpd_sasl_decoded(st, mech, r, why);
+        return smtpd_sasl_decoded(st, mech, r, why, ir != NULL);
     }
     r = ir ? sasl_mech_login_user((const unsigned char *)ir, strlen(ir), c, &why)
            : sasl_mech_login_user(st->line.data, st->line.len, c, &why);
-    if (!smtpd_sasl_decoded(st, mech, r, why) || smtpd_sasl_read(st, "UGFzc3dvcmQ6") <= 0)
+    if (!smtpd_sasl_decoded(st, mech, r, why, ir != NULL) ||
+        smtpd_sasl_read(st, mech, "UGFzc3dvcmQ6") <= 0)
         return false;
     r = sasl_mech_login_password(st->line.data, st->line.len, c, &why);
-    return smtpd_sasl_decoded(st, mech, r, why);
+    return smtpd_sasl_decoded(st, mech, r, why, false);
 }
 
 /* May this session start an exchange now?  Else answered. */

@@ -225,9 +225,10 @@ def test_failures_and_errors(auth):
         assert c.cmd(b64(ALICE)).code == 334
         assert c.cmd("*").line == "501 5.7.0 Authentication aborted"
         # not base64
-        assert c.cmd("AUTH PLAIN a!b=").line == "501 5.5.2 Invalid base64 data in response"
+        assert c.cmd("AUTH PLAIN a!b=").line == \
+            "501 5.5.2 Invalid base64 data in initial response"
         assert c.cmd("AUTH PLAIN").code == 334
-        assert c.cmd("abc").line == "501 5.5.2 Invalid base64 data in response"
+        assert c.cmd("abc").line == "501 5.5.2 Invalid base64 data in continued response"
         # malformed PLAIN messages are failures
         assert c.cmd("AUTH PLAIN " + b64("no NULs here")).code == 535
         assert c.cmd("AUTH PLAIN =").code == 535
@@ -255,6 +256,7 @@ def test_failures_and_errors(auth):
         % OUTSIDE in log
     assert "warning: unknown[%s]: SASL LOGIN authentication failed: authentication failure" \
         % OUTSIDE in log
+    assert "warning: unknown[%s]: SASL LOGIN authentication aborted" % OUTSIDE in log
     # no password ever reaches the log
     assert "guess" not in log and ALICE_PW not in log
 
