@@ -77,7 +77,7 @@ static enum auth_status session_decide(const struct auth_request *r)
     const char *why;
 
     if (auth_limit_refused(r->client_address, event_now_ms())) {
-        st = AUTH_FAIL;
+        st = AUTH_REFUSED;
         why = "client refused after too many failures";
     } else if ((st = auth_verify(r->user, r->password, &why)) == AUTH_FAIL) {
         auth_limit_failed(r->client_address, event_now_ms());
@@ -110,7 +110,8 @@ static void session_frame(struct attr_conn *c, const unsigned char *p, size_t le
     /* p points into the connection's input buffer, which is ours to clear. */
     explicit_bzero((void *)p, len);
     s->waiting = true;
-    if (s->status == AUTH_FAIL && var_auth_failure_delay > 0)
+    /* A refusal is as slow as a failure: blocked guessing gains no speed. */
+    if ((s->status == AUTH_FAIL || s->status == AUTH_REFUSED) && var_auth_failure_delay > 0)
         event_request_timer(session_reply, s, var_auth_failure_delay * 1000);
     else
         session_reply(s);

@@ -89,5 +89,5 @@ int account_check(const struct account_args *a)
     account_check_wipe();
     if (st == AUTH_TEMPFAIL)
         account_fail(EX_TEMPFAIL, "%s: cannot tell: %s", r.user, why);
-    return st == AUTH_OK ? 0 : 1;
+    return st == AUTH_OK ? 0 : 1; /* refused (blocked) looks like a failure here */
 }

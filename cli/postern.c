@@ -171,6 +171,9 @@ static void check_config(void)
     if (maps_open("alias_maps", var_alias_maps, &aliases, &err) < 0)
         fail(EX_CONFIG, "%s", err);
     maps_free(aliases);
+    if (maps_open("smtpd_sender_login_maps", var_smtpd_sender_login_maps, &aliases, &err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    maps_free(aliases);
     if (local_user_by_name(var_default_privs, &privs) != LOCAL_USER_FOUND || privs.uid == 0 ||
         privs.gid == 0)
         fail(EX_CONFIG, "default_privs: \"%s\" is not an unprivileged account", var_default_privs);

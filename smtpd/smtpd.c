@@ -23,6 +23,7 @@
  */
 #include "sys_defs.h"
 #include "smtpd.h"
+#include "smtpd_sasl.h"
 #include "server.h"
 #include "mail_params.h"
 #include "dns.h"
@@ -36,7 +37,6 @@
 
 static void smtpd_vreply(struct smtpd_state *st, bool count, const char *fmt, va_list ap)
     PRINTFLIKE(3, 0);
-static void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 
 const char *smtpd_client(const struct smtpd_state *st)
 {
@@ -115,7 +115,7 @@ void smtpd_reply(struct smtpd_state *st, const char *fmt, ...)
  * timeout, 421 too many errors, 554 before the greeting): as in Postfix it
  * counts against no command in the "disconnect from" line.
  */
-static void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...)
+void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...)
 {
     va_list ap;
 
@@ -414,6 +414,7 @@ static void smtpd_pre_jail(void)
         msg_fatal("%s", err);
     smtpd_check_init();
     smtpd_tls_init();
+    smtpd_sasl_init();
 }
 
 /*

@@ -6,9 +6,9 @@
  *   smtpd_cmds.c   the command handlers and the command-order rules
  *   smtpd_check.c  policy: the restriction lists (restrict_eval.h) and
  *                  unknown recipients
- *   smtpd_sasl_stub.c  smtpd_sasl_sender_owned() until SMTP AUTH has it
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
  *   smtpd_tls.c    STARTTLS, wrapper mode, smtpd_tls_security_level
+ *   smtpd_sasl.c   AUTH (RFC 4954), checked by the auth service; send-as
  *
  * One process serves one session at a time; everything a session learns is
  * in struct smtpd_state and is reset between transactions by smtpd_reset().
@@ -45,8 +45,11 @@ struct smtpd_state {
     int term;             /* how the current line ended, STREAM_TERM_* */
     bool ill_pipelining;  /* improper pipelining seen (and logged) already */
 
-    /* SMTP AUTH: the login, NULL when not authenticated */
-    const char *sasl_username;
+    /* SMTP AUTH (smtpd_sasl.c); kept across transactions and EHLO */
+    const char *sasl_username;               /* the login, NULL until AUTH succeeds */
+    const char *sasl_method;                 /* its mechanism: "PLAIN", "LOGIN" */
+    char sasl_login[MAIL_ADDR_TEXT_MAX + 1]; /* what sasl_username points to */
+    int sasl_failures;                       /* failed AUTH commands so far */
 
     /* why the session ends early, for smtpd_lost() */
     bool lost;            /* the client went away, or a time limit passed */
@@ -76,6 +79,8 @@ struct smtpd_state {
 /* smtpd.c */
 /* Send a reply (of any length: long text is wrapped); 4xx/5xx count against st->verb. */
 void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
+/* A reply on the server's own initiative (421 too many errors): counted against no command. */
+void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
 const char *smtpd_client(const struct smtpd_state *st);
 /* The protocol for Received: and the queue file: SMTP, ESMTP, ESMTPS (RFC 3848). */
@@ -104,14 +109,6 @@ bool smtpd_check_rcpt(struct smtpd_state *st, const struct mail_addr *rcpt, char
 bool smtpd_check_helo(struct smtpd_state *st);
 bool smtpd_check_mail(struct smtpd_state *st, const struct mail_addr *sender);
 bool smtpd_check_data(struct smtpd_state *st);
-
-/*
- * smtpd_sasl.c (SMTP AUTH): may this session use the envelope sender
- * (internal form) under smtpd_sender_login_maps: with st->sasl_username,
- * is it one of the login's; without, is it nobody's?  1 yes, 0 no, -1 a
- * table could not answer.
- */
-int smtpd_sasl_sender_owned(struct smtpd_state *st, const char *sender);
 
 /* smtpd_data.c */
 void smtpd_data(struct smtpd_state *st);

@@ -21,12 +21,14 @@
  *   - a virtual mailbox domain (virtual_mailbox_domains): a mailbox or a
  *     virtual alias must exist (550 5.1.1 otherwise);
  *   - a relay domain (relay_domains): accepted from anyone;
- *   - any other domain: accepted only from mynetworks (554 5.7.1 Relay
- *     access denied), so this server is never an open relay.
+ *   - any other domain: accepted only from mynetworks or an authenticated
+ *     client (554 5.7.1 Relay access denied), so this server is never an
+ *     open relay.
  * Every rejection is logged once, here, in Postfix's NOQUEUE form.
  */
 #include "sys_defs.h"
 #include "smtpd.h"
+#include "smtpd_sasl.h"
 #include "mail_params.h"
 #include "local_user.h"
 #include "maps.h"

@@ -5,6 +5,7 @@
  */
 #include "sys_defs.h"
 #include "smtpd.h"
+#include "smtpd_sasl.h"
 #include "mail_params.h"
 #include "resolve.h"
 #include "mymalloc.h"
@@ -56,6 +57,7 @@ static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "250-VRFY");
     if (smtpd_tls_offer(st))
         smtpd_reply(st, "250-STARTTLS");
+    smtpd_sasl_ehlo(st);
     smtpd_reply(st, "250-ENHANCEDSTATUSCODES");
     smtpd_reply(st, "250 8BITMIME");
 }
@@ -76,6 +78,8 @@ static const char *mail_params(struct smtpd_state *st, const struct smtp_cmd *cm
                 return "501 5.5.4 Bad message size syntax";
             if (size > smtpd_size_limit())
                 return "552 5.3.4 Message size exceeds fixed limit";
+        } else if (strcmp(p->key, "AUTH") == 0 && smtpd_sasl_allowed(st)) {
+            /* RFC 4954 5: taken where AUTH is offered, and ignored: we trust no earlier hop. */
         } else if (strcmp(p->key, "BODY") == 0) {
             if (!str_eq_nocase(p->value, "7BIT") && !str_eq_nocase(p->value, "8BITMIME"))
                 return "501 5.5.4 Unsupported BODY parameter value";
@@ -279,7 +283,7 @@ void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "502 5.5.1 Error: command not implemented");
         break;
     case SMTP_VERB_AUTH:
-        smtpd_reply(st, "503 5.5.1 Error: authentication not enabled");
+        smtpd_sasl_auth(st, cmd);
         break;
     case SMTP_VERB_UNKNOWN:
         smtpd_reply(st, "500 5.5.2 Error: command not recognized");

@@ -275,7 +275,11 @@ void smtpd_data(struct smtpd_state *st)
         smtpd_reply(st, "451 4.3.0 Error: queue file write error");
         return;
     }
-    msg_info("%s: client=%s", d.w.id, smtpd_client(st));
+    if (st->sasl_username)
+        msg_info("%s: client=%s, sasl_method=%s, sasl_username=%s", d.w.id, smtpd_client(st),
+                 st->sasl_method, st->sasl_username);
+    else
+        msg_info("%s: client=%s", d.w.id, smtpd_client(st));
     if (data_write_envelope(st, &d, &now) < 0) {
         qfile_abort(&d.w);
         smtpd_reply(st, "451 4.3.0 Error: virtual alias lookup failed; try again later");

@@ -6,6 +6,7 @@
  */
 #include "sys_defs.h"
 #include "smtpd.h"
+#include "smtpd_sasl.h"
 #include "mail_params.h"
 #include "tls_server.h"
 #include "tls_params.h"
@@ -97,6 +98,7 @@ void smtpd_tls_starttls(struct smtpd_state *st, const struct smtp_cmd *cmd)
     if (!smtpd_tls_handshake(st))
         return;
     smtpd_reset(st);
+    smtpd_sasl_reset(st); /* a login made in clear text does not survive either */
     st->helo[0] = 0;
     st->esmtp = false;
 }

@@ -18,7 +18,7 @@
  * Ask the service listening at socket_path (AUTH_SOCKET from the queue
  * directory).  A request with a field longer than the protocol allows
  * (auth_request_fits()) cannot be right and is AUTH_FAIL without asking.
- * Returns AUTH_OK, AUTH_FAIL or AUTH_TEMPFAIL (with a static
+ * Returns AUTH_OK, AUTH_FAIL, AUTH_REFUSED or AUTH_TEMPFAIL (with a static
  * *error_r when the service broke the protocol, went away or did not
  * answer within timeout_ms), or -1 when no service could be reached, with
  * errno kept: ENOENT or ECONNREFUSED (it is not running), EACCES (this

@@ -27,7 +27,7 @@ static const struct attr_spec reply_spec[] = {
     {NULL, 0, 0, 0, 0, NULL},
 };
 
-static const char *const status_names[] = {"ok", "fail", "tempfail"};
+static const char *const status_names[] = {"ok", "fail", "tempfail", "refused"};
 
 const char *auth_status_name(enum auth_status s)
 {

@@ -12,13 +12,17 @@
  *             client_address  the remote client's IP address ("local"
  *                             for a command on this host): failures are
  *                             counted per address
- *   reply:    status          "ok", "fail" or "tempfail"
+ *   reply:    status          "ok", "fail", "refused" or "tempfail"
  *
- * "fail" means a wrong password, an unknown user, or a client address
- * refused after too many failures, and the reply never says which: an
- * attacker learns no more from it than from a wrong password.  It comes
- * auth_failure_delay after the request; "ok" comes at once.  "tempfail"
- * means the password table could not be read (answer 454, or -ERR [SYS/TEMP]).
+ * "fail" means a wrong password or an unknown user, and the reply never
+ * says which: an attacker learns no more from it than from a wrong
+ * password.  "refused" means the client address is blocked after too many
+ * failures, decided before any password is looked at, so it says nothing
+ * about the password either; it lets smtpd, pop3d and imapd end the
+ * session at once instead of serving a client that can only fail.  Both
+ * come auth_failure_delay after the request; "ok" comes at once.
+ * "tempfail" means the password table could not be read (answer 454, or
+ * -ERR [SYS/TEMP]).
  *
  * The service holds the password hashes, so it reads requests strictly:
  * an unknown, missing, duplicate or oversized attribute, or a request
@@ -47,8 +51,9 @@
 
 enum auth_status {
     AUTH_OK,       /* the password is right */
-    AUTH_FAIL,     /* it is not, or the user is unknown, or the client is refused */
+    AUTH_FAIL,     /* it is not, or the user is unknown */
     AUTH_TEMPFAIL, /* the service could not tell; try again later */
+    AUTH_REFUSED,  /* the client address is blocked after too many failures */
 };
 
 struct auth_request {
@@ -76,7 +81,7 @@ int auth_reply_decode(const unsigned char *p, size_t len, struct auth_reply *r,
                       const char **error_r);
 /* Is every field of r within the limits that the decoder enforces? */
 bool auth_request_fits(const struct auth_request *r);
-/* "ok", "fail", "tempfail" */
+/* "ok", "fail", "tempfail", "refused" */
 const char *auth_status_name(enum auth_status s);
 
 #endif

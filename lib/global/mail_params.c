@@ -62,6 +62,9 @@ char *var_smtpd_tls_protocols, *var_smtpd_tls_mandatory_protocols, *var_tls_medi
 char *var_tls_server_sni_maps;
 bool var_smtpd_tls_wrappermode, var_smtpd_tls_received_header;
 long long var_smtpd_tls_loglevel, var_smtpd_tls_session_cache_timeout;
+bool var_smtpd_sasl_auth_enable, var_smtpd_tls_auth_only;
+char *var_smtpd_sasl_security_options, *var_smtpd_sasl_service, *var_smtpd_sender_login_maps;
+long long var_smtpd_auth_failure_limit;
 uid_t var_owner_uid = (uid_t)-1;
 gid_t var_owner_gid = (gid_t)-1;
 
@@ -187,6 +190,15 @@ static const struct param params[] = {
     INT("non_fqdn_reject_code", "504", &var_non_fqdn_reject_code, 400, 599),
     INT("invalid_hostname_reject_code", "501", &var_invalid_hostname_reject_code, 400, 599),
     INT("maps_rbl_reject_code", "554", &var_maps_rbl_reject_code, 400, 599),
+    /* SMTP AUTH (smtpd_sasl.c), with Postfix's names and defaults. */
+    BOOL("smtpd_sasl_auth_enable", "no", &var_smtpd_sasl_auth_enable),
+    BOOL("smtpd_tls_auth_only", "yes", &var_smtpd_tls_auth_only),
+    SET("smtpd_sasl_security_options", "noanonymous", &var_smtpd_sasl_security_options,
+        SMTPD_SASL_SECURITY_CHOICES),
+    STR("smtpd_sasl_service", "smtp", &var_smtpd_sasl_service),
+    STR("smtpd_sender_login_maps", "", &var_smtpd_sender_login_maps),
+    /* Postern's: failed AUTH commands a session may make before it is ended. */
+    INT("smtpd_auth_failure_limit", "10", &var_smtpd_auth_failure_limit, 1, 1000),
     INT("max_use", "100", &var_max_use, 1, 1000000000),
     TIME("max_idle", "100s", &var_max_idle, 's', 1, 86400),
     INT("default_process_limit", "100", &var_default_process_limit, 1, 100000),

@@ -80,6 +80,16 @@ extern long long var_unknown_address_reject_code;
 extern long long var_non_fqdn_reject_code;
 extern long long var_invalid_hostname_reject_code;
 extern long long var_maps_rbl_reject_code;
+extern bool var_smtpd_sasl_auth_enable;
+extern bool var_smtpd_tls_auth_only;
+extern char *var_smtpd_sasl_security_options;
+/* Its words, in the order of mail_param_set_bits()'s bits. */
+#define SMTPD_SASL_SECURITY_CHOICES                                                                \
+    "noanonymous|noplaintext|noactive|nodictionary|mutual_auth|forward_secrecy"
+#define SMTPD_SASL_NOPLAINTEXT (1u << 1)
+extern char *var_smtpd_sasl_service;
+extern char *var_smtpd_sender_login_maps;
+extern long long var_smtpd_auth_failure_limit;
 extern long long var_max_use;
 extern long long var_max_idle;
 extern long long var_default_process_limit;

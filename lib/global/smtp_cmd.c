@@ -294,9 +294,13 @@ int smtp_cmd_format_reply(const char *text, size_t len, struct buf *out)
         if (lines + 1 == SMTP_REPLY_LINES_MAX)
             next = len; /* enough: this line is the last */
         prefix[3] = next >= len ? sep : '-';
-        /* A line without text has no space after its code: "250", "550 5.1.1". */
+        /*
+         * A line without text has no space after its code: "250", "550
+         * 5.1.1"; but an empty AUTH challenge keeps it, since RFC 4954's
+         * continue-req is "334" SP [base64].
+         */
         if (take == 0)
-            n = enh > 0 ? plen - 1 : prefix[3] == '-' ? 4 : 3;
+            n = enh > 0 ? plen - 1 : prefix[3] == '-' || memcmp(prefix, "334", 3) == 0 ? 4 : 3;
         ret |= buf_append(out, prefix, n);
         ret |= reply_append_text(out, text + pos, take);
         ret |= buf_append(out, "\r\n", 2);

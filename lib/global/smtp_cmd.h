@@ -38,7 +38,12 @@ enum smtp_verb {
 #define SMTP_PARAM_MAX 16
 #define SMTP_PARAM_KEY_MAX 32
 #define SMTP_PARAM_VALUE_MAX 500
-#define SMTP_ARG_MAX 512
+/*
+ * Room for "PLAIN " and the longest AUTH initial response sasl_mech.h
+ * takes (SASL_MECH_RESPONSE_MAX, 1200): RFC 4954 4 lets an AUTH line be
+ * far longer than RFC 5321's 512-octet command line.
+ */
+#define SMTP_ARG_MAX 1280
 
 struct smtp_param {
     char key[SMTP_PARAM_KEY_MAX + 1];     /* upper-cased */

@@ -90,7 +90,8 @@ static void check_reply(const uint8_t *p, size_t len)
         CHECK(why != NULL);
         return;
     }
-    CHECK(r.status == AUTH_OK || r.status == AUTH_FAIL || r.status == AUTH_TEMPFAIL);
+    CHECK(r.status == AUTH_OK || r.status == AUTH_FAIL || r.status == AUTH_TEMPFAIL ||
+          r.status == AUTH_REFUSED);
     buf_init(&enc, 256);
     auth_reply_encode(&enc, &r);
     CHECK(attr_frame_peek(&enc, &payload, &plen, &flen) == 1 && plen == len);

@@ -30,6 +30,10 @@ def test_layout(tmp_path):
     for cf in ("main.cf", "master.cf"):
         p = tmp_path / "etc/postern" / cf
         assert p.is_file() and (p.stat().st_mode & 0o777) == 0o644, cf
+    # fail2ban's filter and jail are examples for the administrator, not active config
+    for f in ("filter.d/postern-sasl.conf", "jail.d/postern.conf"):
+        assert (tmp_path / "usr/share/doc/postern/fail2ban" / f).is_file(), f
+    assert not (tmp_path / "etc/fail2ban").exists()
 
 
 def test_configuration_is_never_overwritten(tmp_path):

@@ -64,7 +64,7 @@ static void test_request_round_trip(void **state UNUSED)
 
 static void test_reply_round_trip(void **state UNUSED)
 {
-    static const enum auth_status all[] = {AUTH_OK, AUTH_FAIL, AUTH_TEMPFAIL};
+    static const enum auth_status all[] = {AUTH_OK, AUTH_FAIL, AUTH_TEMPFAIL, AUTH_REFUSED};
     struct auth_reply in, out;
     struct buf b;
     const unsigned char *p;
@@ -84,6 +84,7 @@ static void test_reply_round_trip(void **state UNUSED)
     assert_string_equal(auth_status_name(AUTH_OK), "ok");
     assert_string_equal(auth_status_name(AUTH_FAIL), "fail");
     assert_string_equal(auth_status_name(AUTH_TEMPFAIL), "tempfail");
+    assert_string_equal(auth_status_name(AUTH_REFUSED), "refused");
     assert_string_equal(auth_status_name((enum auth_status)7), "unknown");
     buf_free(&b);
 }

@@ -325,6 +325,9 @@ static const struct reply_case reply_cases[] = {
     {"250-", "250-\r\n", 1},
     {"550 5.1.1", "550 5.1.1\r\n", 1},
     {"550 5.1.1 ", "550 5.1.1\r\n", 1},
+    /* RFC 4954: an empty AUTH challenge is "334 " */
+    {"334 ", "334 \r\n", 1},
+    {"334 VXNlcm5hbWU6", "334 VXNlcm5hbWU6\r\n", 1},
     {"221 2.0.0 Bye", "221 2.0.0 Bye\r\n", 1},
     /* not an enhanced code: a different class, too many digits, no space after */
     {"550 4.1.1 x", "550 4.1.1 x\r\n", 1},
