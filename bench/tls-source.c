@@ -14,7 +14,7 @@
  * its server gave it and offers it on its next connection, as a real MTA's
  * TLS session cache does.  --idle N opens N TLS sessions that stop after
  * the second EHLO and stay open until stdin reaches end of file, for the
- * memory-per-session figure.
+ * memory-per-session figure.  --quickack: see conn_fill().
  *
  * It must never talk to anything but loopback: the host is checked.
  * Output: key=value figures on stdout (cpu_s is the generator's own CPU
@@ -59,16 +59,20 @@ struct opts {
 };
 
 static struct opts opt = {
-    .clients = 10, .messages = 1000, .size = 4096, .per_conn = 1,
-    .helo = "client.bench.example", .from = "sender@bench.example",
+    .clients = 10,
+    .messages = 1000,
+    .size = 4096,
+    .per_conn = 1,
+    .helo = "client.bench.example",
+    .from = "sender@bench.example",
     .to = "pbench@bench.example",
 };
 
 static SSL_CTX *ctx;
-static char *message;          /* the whole DATA payload, CRLF, ends ".\r\n" */
+static char *message; /* the whole DATA payload, CRLF, ends ".\r\n" */
 static size_t message_len;
 
-static atomic_long next_msg;   /* messages handed out so far */
+static atomic_long next_msg; /* messages handed out so far */
 static atomic_long sent, errors, connections, handshakes, resumed;
 static pthread_mutex_t info_lock = PTHREAD_MUTEX_INITIALIZER;
 static char tls_info[128];
@@ -80,7 +84,7 @@ struct conn {
     SSL *ssl;
     char buf[4096];
     size_t len, off;
-    SSL_SESSION *saved;        /* the last session this client was given */
+    SSL_SESSION *saved; /* the last session this client was given */
     int id;
 };
 
@@ -378,13 +382,15 @@ static int run_idle(void)
     for (int i = 0; i < opt.idle; i++) {
         cs[i].id = i;
         cs[i].fd = -1;
-        if (open_session(&cs[i]) == 0)
+        if (open_session(&cs[i]) == 0) {
             ok++;
-        else
+        } else {
             atomic_fetch_add(&errors, 1);
+            close_session(&cs[i]);
+        }
     }
-    printf("idle_sessions=%d errors=%ld handshakes=%ld %s\n", ok, (long)errors,
-           (long)handshakes, tls_info[0] ? tls_info : "tls_version=none");
+    printf("idle_sessions=%d errors=%ld handshakes=%ld %s\n", ok, (long)errors, (long)handshakes,
+           tls_info[0] ? tls_info : "tls_version=none");
     fflush(stdout);
     while (read(0, &ch, 1) > 0)
         ;
@@ -459,10 +465,9 @@ static void set_server(const char *arg)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: tls-source [-c CLIENTS] [-n MESSAGES] [-s SIZE] [-m PER_CONNECTION]\n"
-            "                  [--starttls] [--session-reuse] [--quickack] [--idle N]\n"
-            "                  [-f SENDER] [-t RECIPIENT] [-H HELO] HOST:PORT\n");
+    fprintf(stderr, "usage: tls-source [-c CLIENTS] [-n MESSAGES] [-s SIZE] [-m PER_CONNECTION]\n"
+                    "                  [--starttls] [--session-reuse] [--quickack] [--idle N]\n"
+                    "                  [-f SENDER] [-t RECIPIENT] [-H HELO] HOST:PORT\n");
     exit(2);
 }
 
@@ -494,18 +499,41 @@ int main(int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "c:n:s:m:f:t:H:", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c': opt.clients = (int)number(optarg, 1); break;
-        case 'n': opt.messages = number(optarg, 1); break;
-        case 's': opt.size = number(optarg, 0); break;
-        case 'm': opt.per_conn = (int)number(optarg, 1); break;
-        case 'f': opt.from = optarg; break;
-        case 't': opt.to = optarg; break;
-        case 'H': opt.helo = optarg; break;
-        case 'S': opt.starttls = 1; break;
-        case 'R': opt.reuse = 1; break;
-        case 'Q': opt.quickack = 1; break;
-        case 'I': opt.idle = (int)number(optarg, 1); break;
-        default: usage();
+        case 'c':
+            opt.clients = (int)number(optarg, 1);
+            break;
+        case 'n':
+            opt.messages = number(optarg, 1);
+            break;
+        case 's':
+            opt.size = number(optarg, 0);
+            break;
+        case 'm':
+            opt.per_conn = (int)number(optarg, 1);
+            break;
+        case 'f':
+            opt.from = optarg;
+            break;
+        case 't':
+            opt.to = optarg;
+            break;
+        case 'H':
+            opt.helo = optarg;
+            break;
+        case 'S':
+            opt.starttls = 1;
+            break;
+        case 'R':
+            opt.reuse = 1;
+            break;
+        case 'Q':
+            opt.quickack = 1;
+            break;
+        case 'I':
+            opt.idle = (int)number(optarg, 1);
+            break;
+        default:
+            usage();
         }
     }
     if (optind != argc - 1)
@@ -523,7 +551,8 @@ int main(int argc, char **argv)
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     if (opt.reuse) {
-        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_set_session_cache_mode(ctx,
+                                       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
         SSL_CTX_sess_set_new_cb(ctx, new_session_cb);
     } else {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -556,7 +585,8 @@ int main(int argc, char **argv)
     secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     getrusage(RUSAGE_SELF, &ru);
 
-    printf("clients=%d messages=%ld size=%ld per_connection=%d starttls=%d session_reuse=%d quickack=%d "
+    printf("clients=%d messages=%ld size=%ld per_connection=%d starttls=%d session_reuse=%d "
+           "quickack=%d "
            "accepted=%ld accept_s=%.3f accept_mps=%.1f connections=%ld handshakes=%ld "
            "resumed=%ld errors=%ld cpu_s=%.3f %s\n",
            opt.clients, opt.messages, opt.size, opt.per_conn, opt.starttls, opt.reuse, opt.quickack,
