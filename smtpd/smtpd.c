@@ -375,13 +375,14 @@ static void smtpd_session(struct stream *client)
 
     smtpd_session_init(&st, client);
     msg_info("connect from %s", smtpd_client(&st));
-    if (smtpd_sync_ok(&st, "CONNECT", false))
+    if (smtpd_limit_connect(&st) && smtpd_sync_ok(&st, "CONNECT", false))
         smtpd_banner(&st);
     while (!st.quit && !st.lost)
         smtpd_turn(&st);
     if (st.lost)
         smtpd_lost(&st);
     (void)stream_flush(client);
+    smtpd_limit_disconnect(&st);
     smtpd_log_disconnect(&st);
     smtpd_reset(&st);
     free(st.rcpts);
@@ -422,6 +423,7 @@ static void smtpd_post_init(void)
 {
     smtpd_data_init();
     smtpd_stress_init();
+    smtpd_limit_init();
 }
 
 int main(int argc, char **argv)

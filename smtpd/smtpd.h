@@ -8,6 +8,7 @@
  *                  unknown recipients
  *   smtpd_sasl_stub.c  smtpd_sasl_sender_owned() until SMTP AUTH has it
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
+ *   smtpd_limit.c  per-client connection, message and recipient limits (anvil)
  *
  * One process serves one session at a time; everything a session learns is
  * in struct smtpd_state and is reset between transactions by smtpd_reset().
@@ -37,6 +38,7 @@ struct smtpd_state {
     char helo[SMTPD_NAME_MAX + 1];         /* HELO/EHLO argument, empty before */
     bool esmtp;
     bool trusted;         /* client in mynetworks */
+    bool anvil_counted;   /* anvil counts this connection (smtpd_limit.c) */
     const char *last_cmd; /* for "lost connection after X" */
     int errors;           /* 4xx/5xx replies so far */
     bool quit;            /* end the session after this reply */
@@ -108,5 +110,12 @@ int smtpd_sasl_sender_owned(struct smtpd_state *st, const char *sender);
 /* smtpd_data.c */
 void smtpd_data(struct smtpd_state *st);
 void smtpd_data_init(void);
+
+/* smtpd_limit.c: false when over a limit (replied and logged; a refused connect sets quit). */
+void smtpd_limit_init(void);
+bool smtpd_limit_connect(struct smtpd_state *st);
+void smtpd_limit_disconnect(struct smtpd_state *st);
+bool smtpd_limit_mail(struct smtpd_state *st);
+bool smtpd_limit_rcpt(struct smtpd_state *st);
 
 #endif

@@ -37,6 +37,11 @@ char *var_stress, *var_default_database_type;
 char *var_auth_owner, *var_auth_password_maps;
 long long var_auth_failure_delay, var_auth_client_failure_limit;
 long long var_auth_client_failure_window, var_auth_client_block_time;
+long long var_anvil_rate_time_unit, var_anvil_status_update_time;
+long long var_smtpd_client_connection_count_limit, var_smtpd_client_connection_rate_limit;
+long long var_smtpd_client_message_rate_limit, var_smtpd_client_recipient_rate_limit;
+char *var_smtpd_client_event_limit_exceptions;
+bool var_smtpd_per_record_deadline;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
 bool var_local_extension_folders;
@@ -219,6 +224,24 @@ static const struct param params[] = {
     INT("auth_client_failure_limit", "10", &var_auth_client_failure_limit, 0, 1000000),
     TIME("auth_client_failure_window", "10m", &var_auth_client_failure_window, 's', 1, 86400),
     TIME("auth_client_block_time", "10m", &var_auth_client_block_time, 's', 1, 7 * 86400),
+    /*
+     * Per-client limits across smtpd processes, counted by anvil (anvil/,
+     * smtpd_limit.c), with Postfix's names and defaults; 0 is no limit.
+     */
+    TIME("anvil_rate_time_unit", "60s", &var_anvil_rate_time_unit, 's', 1, 86400),
+    TIME("anvil_status_update_time", "600s", &var_anvil_status_update_time, 's', 1, 86400),
+    INT("smtpd_client_connection_count_limit", "50", &var_smtpd_client_connection_count_limit, 0,
+        1000000),
+    INT("smtpd_client_connection_rate_limit", "0", &var_smtpd_client_connection_rate_limit, 0,
+        1000000000),
+    INT("smtpd_client_message_rate_limit", "0", &var_smtpd_client_message_rate_limit, 0,
+        1000000000),
+    INT("smtpd_client_recipient_rate_limit", "0", &var_smtpd_client_recipient_rate_limit, 0,
+        1000000000),
+    STR("smtpd_client_event_limit_exceptions", "$mynetworks",
+        &var_smtpd_client_event_limit_exceptions),
+    /* Under stress smtpd_timeout bounds a whole command line, not each read (smtpd.c). */
+    BOOL("smtpd_per_record_deadline", "${stress?yes}${stress:no}", &var_smtpd_per_record_deadline),
     /* local delivery: aliases, .forward, commands and files, as Postfix's local(8) */
     STR("alias_maps", "hash:/etc/aliases", &var_alias_maps),
     STR("alias_database", "hash:/etc/aliases", &var_alias_database),
