@@ -73,6 +73,8 @@ struct smtpd_state {
 /* Send a reply (of any length: long text is wrapped); 4xx/5xx count against st->verb. */
 void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
+/* stream_get_line() into st->line, the whole line bounded as smtpd_per_record_deadline says. */
+int smtpd_get_line(struct smtpd_state *st, size_t max, int *term_r);
 const char *smtpd_client(const struct smtpd_state *st);
 /*
  * The largest message smtpd accepts: message_size_limit (0: unlimited), but

@@ -412,6 +412,18 @@ unsigned mail_param_set_bits(const char *value, const char *choices)
     return bits;
 }
 
+/* yes/true 1, no/false 0; -1 for anything else. */
+static int param_bool_value(const char *val, long long *value_r)
+{
+    if (str_eq_nocase(val, "yes") || str_eq_nocase(val, "true"))
+        *value_r = 1;
+    else if (str_eq_nocase(val, "no") || str_eq_nocase(val, "false"))
+        *value_r = 0;
+    else
+        return -1;
+    return 0;
+}
+
 /* Convert one expanded value into its variable; -1 with *why on a bad value. */
 static int param_assign(const struct param *p, const char *val, const char **why)
 {
@@ -449,14 +461,11 @@ static int param_assign(const struct param *p, const char *val, const char **why
         return 0;
     }
     case PT_BOOL:
-        if (str_eq_nocase(val, "yes") || str_eq_nocase(val, "true"))
-            *(bool *)p->var = true;
-        else if (str_eq_nocase(val, "no") || str_eq_nocase(val, "false"))
-            *(bool *)p->var = false;
-        else {
+        if (param_bool_value(val, &v) < 0) {
             *why = "expected yes or no";
             return -1;
         }
+        *(bool *)p->var = v != 0;
         return 0;
     case PT_INT:
         if (str_to_ll(val, p->min, p->max, &v) < 0) {
@@ -700,15 +709,18 @@ int mail_param_stress_value(const char *name, long long *value_r)
     size_t i;
     int ret = -1;
 
-    if ((p = param_find(name, &i)) == NULL || (p->type != PT_INT && p->type != PT_TIME))
+    if ((p = param_find(name, &i)) == NULL ||
+        (p->type != PT_INT && p->type != PT_TIME && p->type != PT_BOOL))
         return -1;
     buf_init(&val, CONF_LINE_MAX);
     if (conf_expand(param_raw(i), param_lookup_stressed, NULL, &val, &err) == 0) {
         if (p->type == PT_TIME)
             ret = param_time(buf_str(&val), p->unit, value_r);
+        else if (p->type == PT_BOOL)
+            ret = param_bool_value(buf_str(&val), value_r);
         else
             ret = str_to_ll(buf_str(&val), p->min, p->max, value_r);
-        if (ret == 0 && (*value_r < p->min || *value_r > p->max))
+        if (ret == 0 && p->type != PT_BOOL && (*value_r < p->min || *value_r > p->max))
             ret = -1;
     }
     free(err);

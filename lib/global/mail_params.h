@@ -171,9 +171,10 @@ const char *mail_param_name(size_t i);
 const char *mail_param_value(const char *name);
 const char *mail_param_default(const char *name);
 /*
- * The value a numeric (integer or time) parameter takes with stress=yes,
- * for a process that comes under stress while it runs (server.h); -1 if
- * the parameter is not numeric or its value does not parse then.
+ * The value a numeric (integer or time) or boolean (1 or 0) parameter
+ * takes with stress=yes, for a process that comes under stress while it
+ * runs (server.h); -1 if the parameter is of another type or its value
+ * does not parse then.
  */
 int mail_param_stress_value(const char *name, long long *value_r);
 bool mail_param_is_set(const char *name);

@@ -12,11 +12,29 @@ a test says otherwise.
 import os
 import signal
 import socket
+import threading
 import time
+
+import pytest
 
 from postern_instance import MailUser, wait_until
 from smtp_raw import Client, queued_id
 
+
+
+def shipped_smtp_maxproc():
+    """The smtp service's process limit in the shipped etc/master.cf: the
+    slow-client tests check the configuration users get."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "etc",
+                        "master.cf")
+    for line in open(path):
+        f = line.split()
+        if f and f[0] == "smtp" and f[1] == "inet":
+            return f[6]
+    raise AssertionError("no smtp inet service in " + path)
+
+
+SMTP_MAXPROC = shipped_smtp_maxproc()
 MSG = b"Subject: limits\r\n\r\nbody\r\n.\r\n"
 
 
@@ -218,3 +236,150 @@ def test_recipient_limit_per_message(make_instance, user):
         assert c.data(MSG).code == 250
     time.sleep(1)
     assert len(user.wait_for(3)) == 3  # one copy per accepted address, none for the refused one
+
+
+class Hogs:
+    """n connections from n addresses (127.0.0.2 and up) that read the
+    banner and then say nothing, or (trickle) send a byte a second and never
+    end a line."""
+
+    def __init__(self, inst, n, trickle):
+        self.socks = []
+        for i in range(n):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.%d" % (2 + i), 0))
+            s.setblocking(False)
+            s.connect_ex((inst.addr, inst.port))
+            self.socks.append(s)
+        self.trickle = trickle
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        # Only after the banner: input before it ends the session at once (RFC 2920).
+        time.sleep(0.5)
+        while not self.stop:
+            for s in self.socks:
+                try:
+                    s.recv(4096)
+                except OSError:
+                    pass
+                if self.trickle:
+                    try:
+                        s.send(b"X")
+                    except OSError:
+                        pass
+            time.sleep(1)
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        for s in self.socks:
+            s.close()
+
+
+def served_in(inst, user, source):
+    """Seconds from connect to the 250 for one message from source."""
+    t0 = time.time()
+    with Client(inst, source=source, timeout=60) as c:
+        c.ehlo()
+        send_one(c, user, b"among hogs")
+    return time.time() - t0
+
+
+def smtpd_memory_kb(inst):
+    """Private memory (Pss) of the smtpd processes, in kB, and how many there are."""
+    total, pids = 0, inst.daemon_pids("smtpd")
+    for pid in pids:
+        try:
+            with open("/proc/%d/smaps_rollup" % pid) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total, len(pids)
+
+
+@pytest.mark.parametrize("trickle", [False, True], ids=["silent", "trickle"])
+def test_slow_clients_leave_room(make_instance, user, trickle):
+    inst = limits_instance(make_instance, start=False)
+    inst.master_cf[0] = inst.master_cf[0].replace("inet n - n - - smtpd",
+                                                  "inet n - n - %s smtpd" % SMTP_MAXPROC)
+    inst.write_master_cf(inst.master_cf)
+    inst.start()
+    hogs = Hogs(inst, 200, trickle)
+    try:
+        time.sleep(3)  # every hog connected and greeted (or waiting for a process)
+        took = served_in(inst, user, "127.0.0.250")
+        pss, n = smtpd_memory_kb(inst)
+        print("\n%s: 200 hogs, a message accepted in %.2f s; %d smtpd processes, %d kB Pss "
+              "(%d kB each)" % ("trickle" if trickle else "silent", took, n, pss, pss // max(n, 1)))
+        assert took < 5, "a normal client waited %.1f s behind 200 slow ones" % took
+        assert len(user.wait_for(1)) == 1
+    finally:
+        hogs.close()
+
+
+def test_trickling_clients_give_way_under_stress(make_instance, user):
+    """More slow clients than processes: under stress smtpd_timeout (2 s
+    here) bounds a whole command line (smtpd_per_record_deadline), so
+    clients that trickle a byte a second lose their process as surely as
+    silent ones, and the normal client waiting behind them is served."""
+    # With smtpd_per_record_deadline = no the normal client gets no banner in 60 s.
+    inst = limits_instance(make_instance, start=False, smtpd_timeout="${stress?{2}:{300}}s")
+    inst.master_cf[0] = inst.master_cf[0].replace("inet n - n - - smtpd", "inet n - n - 10 smtpd")
+    inst.write_master_cf(inst.master_cf)
+    inst.start()
+    hogs = Hogs(inst, 20, trickle=True)
+    try:
+        time.sleep(1)
+        took = served_in(inst, user, "127.0.0.250")
+        print("\n20 trickling clients, 10 processes: a message accepted in %.2f s" % took)
+        assert took < 20, took
+    finally:
+        hogs.close()
+    log = inst.read_log()
+    assert log.count("timeout after CONNECT from unknown[127.0.0.") >= 10, log[-3000:]
+    assert len(user.wait_for(1)) == 1
+
+
+def smtpd_rss_kb(inst, pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_hostile_input_keeps_memory_bounded(make_instance, user):
+    """Endless over-long lines, then thousands of RCPTs: smtpd's memory
+    stays where one ordinary session puts it."""
+    inst = limits_instance(make_instance, smtpd_hard_error_limit="1000",
+                           smtpd_recipient_limit="1000", recipient_delimiter="+")
+    with Client(inst, source="127.0.0.31", timeout=60) as c:
+        c.ehlo()
+        pid = [p for p in inst.daemon_pids("smtpd") if _serves(p, "127.0.0.31")][0]
+        base = smtpd_rss_kb(inst, pid)
+        chunk = b"X" * 65536
+        for _ in range(4):  # 4 x 16 MB lines, each refused
+            for _ in range(256):
+                c.send(chunk)
+            c.send(b"\r\n")
+            assert c.reply().line == "500 5.5.2 Error: line too long"
+        after_lines = smtpd_rss_kb(inst, pid)
+        c.send(b"MAIL FROM:<sender@client.test>\r\n")
+        assert c.reply().code == 250
+        n = 1900  # 900 refused: below smtpd_hard_error_limit
+        c.send(b"".join(b"RCPT TO:<%s+%d@test.example>\r\n" % (user.name.encode(), i)
+                        for i in range(n)))
+        codes = [c.reply().code for _ in range(n)]
+        assert codes.count(250) == 1000 and codes.count(452) == n - 1000, set(codes)
+        after_rcpts = smtpd_rss_kb(inst, pid)
+        print("\nsmtpd RSS: %d kB at EHLO, %d kB after 64 MB of long lines, %d kB after %d RCPTs"
+              % (base, after_lines, after_rcpts, n))
+        assert after_lines - base < 4096, (base, after_lines)
+        assert after_rcpts - base < 16384, (base, after_rcpts)  # ASan keeps freed memory a while
+        assert c.cmd("QUIT").code == 221
