@@ -258,20 +258,23 @@ class Hogs:
         self.thread.start()
 
     def _run(self):
-        # Only after the banner: input before it ends the session at once (RFC 2920).
-        time.sleep(0.5)
+        last = {}  # socket -> when it last sent a byte; only once greeted
         while not self.stop:
+            now = time.time()
             for s in self.socks:
                 try:
-                    s.recv(4096)
+                    if s.recv(4096) and s not in last:
+                        last[s] = 0
                 except OSError:
                     pass
-                if self.trickle:
+                # Only after the banner: input before it ends the session at once (RFC 2920).
+                if self.trickle and s in last and now - last[s] >= 1:
+                    last[s] = now
                     try:
                         s.send(b"X")
                     except OSError:
                         pass
-            time.sleep(1)
+            time.sleep(0.1)
 
     def close(self):
         self.stop = True
@@ -315,6 +318,7 @@ def test_slow_clients_leave_room(make_instance, user, trickle):
         time.sleep(3)  # every hog connected and greeted (or waiting for a process)
         took = served_in(inst, user, "127.0.0.250")
         pss, n = smtpd_memory_kb(inst)
+        assert n > 200, "only %d smtpd processes: the slow clients did not all hold one" % n
         print("\n%s: 200 hogs, a message accepted in %.2f s; %d smtpd processes, %d kB Pss "
               "(%d kB each)" % ("trickle" if trickle else "silent", took, n, pss, pss // max(n, 1)))
         assert took < 5, "a normal client waited %.1f s behind 200 slow ones" % took
@@ -383,3 +387,11 @@ def test_hostile_input_keeps_memory_bounded(make_instance, user):
         assert after_lines - base < 4096, (base, after_lines)
         assert after_rcpts - base < 16384, (base, after_rcpts)  # ASan keeps freed memory a while
         assert c.cmd("QUIT").code == 221
+
+
+def test_check_reports_bad_exceptions(make_instance):
+    inst = limits_instance(make_instance, start=False,
+                           smtpd_client_event_limit_exceptions="192.0.2.0/33")
+    r = inst.postern("check", check=False)
+    assert r.returncode != 0
+    assert 'smtpd_client_event_limit_exceptions: "192.0.2.0/33"' in r.stderr, r.stderr
