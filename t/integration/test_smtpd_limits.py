@@ -395,3 +395,29 @@ def test_check_reports_bad_exceptions(make_instance):
     r = inst.postern("check", check=False)
     assert r.returncode != 0
     assert 'smtpd_client_event_limit_exceptions: "192.0.2.0/33"' in r.stderr, r.stderr
+
+
+def test_stuck_anvil_costs_a_second(make_instance, user):
+    """An anvil that accepts but never answers (stopped) delays a session
+    by the client's 1 s timeout once, and then mail flows without limits."""
+    inst = limits_instance(make_instance, smtpd_client_connection_count_limit="1")
+    src = "127.0.0.32"
+    with Client(inst, source=src) as c:  # anvil is up and has a process now
+        assert c.cmd("QUIT").code == 221
+    pids = inst.daemon_pids("anvil")
+    assert len(pids) == 1, pids
+    os.kill(pids[0], signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        a = Client(inst, source=src, timeout=30)
+        took = time.time() - t0
+        with Client(inst, source=src) as b:
+            b.ehlo()
+            send_one(b, user)
+        a.close()
+    finally:
+        os.kill(pids[0], signal.SIGCONT)
+    print("\nbanner after %.2f s with anvil stopped" % took)
+    assert took < 5, took
+    assert len(user.wait_for(1)) == 1
+    inst.wait_log("client connection and rate limits are not enforced")
