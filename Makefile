@@ -44,6 +44,7 @@ bench: build
 	bench/run $(BUILD)
 	bench/lists $(BUILD)
 	bench/sendmail $(BUILD)
+	bench/slow-clients $(BUILD)
 
 install: build
 	cmake --install $(BUILD)
