@@ -45,6 +45,7 @@ bench: build
 	bench/lists $(BUILD)
 	bench/sendmail $(BUILD)
 	bench/tls $(BUILD)
+	bench/slow-clients $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

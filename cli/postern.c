@@ -117,6 +117,7 @@ static void check_config(void)
     struct master_ent *ents;
     struct maps *aliases;
     struct restrict_conf restrictions;
+    struct net_list exceptions = {NULL, 0};
     struct local_user privs;
     char *err, *path;
     const char *why;
@@ -163,6 +164,11 @@ static void check_config(void)
         fail(EX_CONFIG, "setgid_group: unknown group \"%s\"", var_setgid_group);
     if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0 || virtual_init(&err) < 0)
         fail(EX_CONFIG, "%s", err);
+    /* smtpd_limit.c reads it at start and would not start. */
+    if (net_list_init(&exceptions, "smtpd_client_event_limit_exceptions",
+                      var_smtpd_client_event_limit_exceptions, &err) < 0)
+        fail(EX_CONFIG, "%s", err);
+    free(exceptions.nets);
     /* smtpd's restriction lists, and their tables, as smtpd will open them. */
     if (restrict_conf_load(RESTRICT_FLAG_OPEN, &restrictions, &err) < 0)
         fail(EX_CONFIG, "%s", err);

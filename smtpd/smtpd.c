@@ -216,17 +216,35 @@ static void smtpd_lost(struct smtpd_state *st)
     (void)stream_flush(s);
 }
 
-/* Read one command line; 1: got one, 0: over-long (already answered), -1: gone. */
-static int smtpd_read_command(struct smtpd_state *st)
+/* smtpd_per_record_deadline as configured, and as it is under stress. */
+static bool smtpd_record_always, smtpd_record_stressed;
+
+int smtpd_get_line(struct smtpd_state *st, size_t max, int *term_r)
 {
     int r;
 
-    r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit, &st->term);
-    if (r != 0)
+    /*
+     * Under stress, a per-read timeout lets a client that sends a byte
+     * every few seconds hold a process for as long as it likes; bounding
+     * the whole line gives the slot back within smtpd_timeout.
+     */
+    if (smtpd_record_always || smtpd_record_stressed)
+        stream_record_begin(st->client, smtpd_record_always);
+    r = stream_get_line(st->client, &st->line, max, term_r);
+    stream_record_end(st->client);
+    return r;
+}
+
+/* Read one command line; 1: got one, 0: over-long (already answered), -1: gone. */
+static int smtpd_read_command(struct smtpd_state *st)
+{
+    size_t max = (size_t)var_line_length_limit;
+    int r;
+
+    if ((r = smtpd_get_line(st, max, &st->term)) != 0)
         return r;
     /* Discard the rest of an over-long line, then say so. */
-    while ((r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit, &st->term)) ==
-           0)
+    while ((r = smtpd_get_line(st, max, &st->term)) == 0)
         ;
     if (r < 0)
         return -1;
@@ -403,7 +421,7 @@ static void smtpd_session(struct stream *client)
 
     smtpd_session_init(&st, client);
     msg_info("connect from %s", smtpd_client(&st));
-    if (smtpd_tls_wrapper(&st) && smtpd_sync_ok(&st, "CONNECT", false))
+    if (smtpd_tls_wrapper(&st) && smtpd_limit_connect(&st) && smtpd_sync_ok(&st, "CONNECT", false))
         smtpd_banner(&st);
     while (!st.quit && !st.lost)
         smtpd_turn(&st);
@@ -411,6 +429,7 @@ static void smtpd_session(struct stream *client)
         smtpd_lost(&st);
     if (!st.lost_writing)
         (void)stream_flush(client);
+    smtpd_limit_disconnect(&st);
     stream_tls_close(client);
     smtpd_log_disconnect(&st);
     smtpd_reset(&st);
@@ -448,12 +467,16 @@ static void smtpd_stress_init(void)
                                   : (int)(var_smtpd_timeout * 1000);
     smtpd_stress_hard_error_limit =
         mail_param_stress_value("smtpd_hard_error_limit", &v) == 0 ? v : var_smtpd_hard_error_limit;
+    smtpd_record_always = var_smtpd_per_record_deadline;
+    smtpd_record_stressed =
+        mail_param_stress_value("smtpd_per_record_deadline", &v) == 0 ? v != 0 : false;
 }
 
 static void smtpd_post_init(void)
 {
     smtpd_data_init();
     smtpd_stress_init();
+    smtpd_limit_init();
 }
 
 int main(int argc, char **argv)

@@ -9,6 +9,7 @@
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
  *   smtpd_tls.c    STARTTLS, wrapper mode, smtpd_tls_security_level
  *   smtpd_sasl.c   AUTH (RFC 4954), checked by the auth service; send-as
+ *   smtpd_limit.c  per-client connection, message and recipient limits (anvil)
  *
  * One process serves one session at a time; everything a session learns is
  * in struct smtpd_state and is reset between transactions by smtpd_reset().
@@ -39,6 +40,7 @@ struct smtpd_state {
     char helo[SMTPD_NAME_MAX + 1];         /* HELO/EHLO argument, empty before */
     bool esmtp;
     bool trusted;         /* client in mynetworks */
+    bool anvil_counted;   /* anvil counts this connection (smtpd_limit.c) */
     const char *last_cmd; /* for "lost connection after X" */
     int errors;           /* 4xx/5xx replies so far */
     bool quit;            /* end the session after this reply */
@@ -82,6 +84,8 @@ void smtpd_reply(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 /* A reply on the server's own initiative (421 too many errors): counted against no command. */
 void smtpd_reply_session(struct smtpd_state *st, const char *fmt, ...) PRINTFLIKE(2, 3);
 void smtpd_reset(struct smtpd_state *st);
+/* stream_get_line() into st->line, the whole line bounded as smtpd_per_record_deadline says. */
+int smtpd_get_line(struct smtpd_state *st, size_t max, int *term_r);
 const char *smtpd_client(const struct smtpd_state *st);
 /* The protocol for Received: and the queue file: SMTP, ESMTP, ESMTPS (RFC 3848). */
 const char *smtpd_proto(const struct smtpd_state *st);
@@ -126,5 +130,11 @@ void smtpd_tls_starttls(struct smtpd_state *st, const struct smtp_cmd *cmd);
 bool smtpd_tls_wrapper(struct smtpd_state *st);
 /* The Received: header's TLS lines into out (NUL-terminated); their length, 0 for none. */
 int smtpd_tls_received(const struct smtpd_state *st, char *out, size_t len);
+/* smtpd_limit.c: false when over a limit (replied and logged; a refused connect sets quit). */
+void smtpd_limit_init(void);
+bool smtpd_limit_connect(struct smtpd_state *st);
+void smtpd_limit_disconnect(struct smtpd_state *st);
+bool smtpd_limit_mail(struct smtpd_state *st);
+bool smtpd_limit_rcpt(struct smtpd_state *st);
 
 #endif

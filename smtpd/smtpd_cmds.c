@@ -111,7 +111,7 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "501 5.1.7 Bad sender address syntax");
         return;
     }
-    if (!smtpd_check_mail(st, &cmd->addr))
+    if (!smtpd_limit_mail(st) || !smtpd_check_mail(st, &cmd->addr))
         return;
     mail_addr_internal(&cmd->addr, text, sizeof(text));
     str_copy(st->sender, text, sizeof(st->sender));
@@ -166,6 +166,8 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "452 4.5.3 Error: too many recipients");
         return;
     }
+    if (!smtpd_limit_rcpt(st))
+        return;
     if (!smtpd_check_rcpt(st, &cmd->addr, reply, sizeof(reply))) {
         st->rcpt_rejects++;
         smtpd_reply(st, "%s", reply);

@@ -170,7 +170,7 @@ static int data_read(struct smtpd_state *st, struct data_state *d)
         const unsigned char *p;
         size_t len;
 
-        r = stream_get_line(st->client, &st->line, max, &term);
+        r = smtpd_get_line(st, max, &term);
         if (r < 0)
             return -1;
         p = st->line.data;

@@ -5,6 +5,7 @@
 #include "sys_defs.h"
 #include "auth_proto.h"
 #include "attr.h"
+#include "strutil.h"
 
 static const struct attr_spec request_spec[] = {
     {"service", ATTR_TYPE_STR, ATTR_REQUIRED, offsetof(struct auth_request, service),
@@ -32,17 +33,6 @@ static const char *const status_names[] = {"ok", "fail", "tempfail", "refused"};
 const char *auth_status_name(enum auth_status s)
 {
     return (size_t)s < COUNTOF(status_names) ? status_names[s] : "unknown";
-}
-
-/* Non-empty printable ASCII without spaces (user names, client addresses). */
-static bool auth_word_ok(const char *s)
-{
-    if (*s == 0)
-        return false;
-    for (; *s; s++)
-        if (*s <= ' ' || *s >= 0x7f)
-            return false;
-    return true;
 }
 
 static bool auth_service_ok(const char *s)
@@ -88,11 +78,11 @@ int auth_request_decode(const unsigned char *p, size_t len, struct auth_request 
         *error_r = "bad service name";
         return -1;
     }
-    if (!auth_word_ok(r->user)) {
+    if (!str_is_word(r->user)) {
         *error_r = "bad user name";
         return -1;
     }
-    if (!auth_word_ok(r->client_address)) {
+    if (!str_is_word(r->client_address)) {
         *error_r = "bad client address";
         return -1;
     }

@@ -37,6 +37,11 @@ char *var_stress, *var_default_database_type;
 char *var_auth_owner, *var_auth_password_maps;
 long long var_auth_failure_delay, var_auth_client_failure_limit;
 long long var_auth_client_failure_window, var_auth_client_block_time;
+long long var_anvil_rate_time_unit, var_anvil_status_update_time;
+long long var_smtpd_client_connection_count_limit, var_smtpd_client_connection_rate_limit;
+long long var_smtpd_client_message_rate_limit, var_smtpd_client_recipient_rate_limit;
+char *var_smtpd_client_event_limit_exceptions;
+bool var_smtpd_per_record_deadline;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
 bool var_local_extension_folders;
@@ -237,6 +242,24 @@ static const struct param params[] = {
     INT("auth_client_failure_limit", "10", &var_auth_client_failure_limit, 0, 1000000),
     TIME("auth_client_failure_window", "10m", &var_auth_client_failure_window, 's', 1, 86400),
     TIME("auth_client_block_time", "10m", &var_auth_client_block_time, 's', 1, 7 * 86400),
+    /*
+     * Per-client limits across smtpd processes, counted by anvil (anvil/,
+     * smtpd_limit.c), with Postfix's names and defaults; 0 is no limit.
+     */
+    TIME("anvil_rate_time_unit", "60s", &var_anvil_rate_time_unit, 's', 1, 86400),
+    TIME("anvil_status_update_time", "600s", &var_anvil_status_update_time, 's', 1, 86400),
+    INT("smtpd_client_connection_count_limit", "50", &var_smtpd_client_connection_count_limit, 0,
+        1000000),
+    INT("smtpd_client_connection_rate_limit", "0", &var_smtpd_client_connection_rate_limit, 0,
+        1000000000),
+    INT("smtpd_client_message_rate_limit", "0", &var_smtpd_client_message_rate_limit, 0,
+        1000000000),
+    INT("smtpd_client_recipient_rate_limit", "0", &var_smtpd_client_recipient_rate_limit, 0,
+        1000000000),
+    STR("smtpd_client_event_limit_exceptions", "$mynetworks",
+        &var_smtpd_client_event_limit_exceptions),
+    /* Under stress smtpd_timeout bounds a whole command line, not each read (smtpd.c). */
+    BOOL("smtpd_per_record_deadline", "${stress?yes}${stress:no}", &var_smtpd_per_record_deadline),
     /* local delivery: aliases, .forward, commands and files, as Postfix's local(8) */
     STR("alias_maps", "hash:/etc/aliases", &var_alias_maps),
     STR("alias_database", "hash:/etc/aliases", &var_alias_database),
@@ -433,6 +456,18 @@ unsigned mail_param_set_bits(const char *value, const char *choices)
     return bits;
 }
 
+/* yes/true 1, no/false 0; -1 for anything else. */
+static int param_bool_value(const char *val, long long *value_r)
+{
+    if (str_eq_nocase(val, "yes") || str_eq_nocase(val, "true"))
+        *value_r = 1;
+    else if (str_eq_nocase(val, "no") || str_eq_nocase(val, "false"))
+        *value_r = 0;
+    else
+        return -1;
+    return 0;
+}
+
 /* Convert one expanded value into its variable; -1 with *why on a bad value. */
 static int param_assign(const struct param *p, const char *val, const char **why)
 {
@@ -470,14 +505,11 @@ static int param_assign(const struct param *p, const char *val, const char **why
         return 0;
     }
     case PT_BOOL:
-        if (str_eq_nocase(val, "yes") || str_eq_nocase(val, "true"))
-            *(bool *)p->var = true;
-        else if (str_eq_nocase(val, "no") || str_eq_nocase(val, "false"))
-            *(bool *)p->var = false;
-        else {
+        if (param_bool_value(val, &v) < 0) {
             *why = "expected yes or no";
             return -1;
         }
+        *(bool *)p->var = v != 0;
         return 0;
     case PT_INT:
         if (str_to_ll(val, p->min, p->max, &v) < 0) {
@@ -721,15 +753,18 @@ int mail_param_stress_value(const char *name, long long *value_r)
     size_t i;
     int ret = -1;
 
-    if ((p = param_find(name, &i)) == NULL || (p->type != PT_INT && p->type != PT_TIME))
+    if ((p = param_find(name, &i)) == NULL ||
+        (p->type != PT_INT && p->type != PT_TIME && p->type != PT_BOOL))
         return -1;
     buf_init(&val, CONF_LINE_MAX);
     if (conf_expand(param_raw(i), param_lookup_stressed, NULL, &val, &err) == 0) {
         if (p->type == PT_TIME)
             ret = param_time(buf_str(&val), p->unit, value_r);
+        else if (p->type == PT_BOOL)
+            ret = param_bool_value(buf_str(&val), value_r);
         else
             ret = str_to_ll(buf_str(&val), p->min, p->max, value_r);
-        if (ret == 0 && (*value_r < p->min || *value_r > p->max))
+        if (ret == 0 && p->type != PT_BOOL && (*value_r < p->min || *value_r > p->max))
             ret = -1;
     }
     free(err);

@@ -116,6 +116,14 @@ extern long long var_auth_failure_delay;
 extern long long var_auth_client_failure_limit;
 extern long long var_auth_client_failure_window;
 extern long long var_auth_client_block_time;
+extern long long var_anvil_rate_time_unit;
+extern long long var_anvil_status_update_time;
+extern long long var_smtpd_client_connection_count_limit;
+extern long long var_smtpd_client_connection_rate_limit;
+extern long long var_smtpd_client_message_rate_limit;
+extern long long var_smtpd_client_recipient_rate_limit;
+extern char *var_smtpd_client_event_limit_exceptions;
+extern bool var_smtpd_per_record_deadline;
 extern char *var_alias_maps;
 extern char *var_alias_database;
 extern char *var_allow_mail_to_commands;
@@ -188,9 +196,10 @@ const char *mail_param_name(size_t i);
 const char *mail_param_value(const char *name);
 const char *mail_param_default(const char *name);
 /*
- * The value a numeric (integer or time) parameter takes with stress=yes,
- * for a process that comes under stress while it runs (server.h); -1 if
- * the parameter is not numeric or its value does not parse then.
+ * The value a numeric (integer or time) or boolean (1 or 0) parameter
+ * takes with stress=yes, for a process that comes under stress while it
+ * runs (server.h); -1 if the parameter is of another type or its value
+ * does not parse then.
  */
 int mail_param_stress_value(const char *name, long long *value_r);
 bool mail_param_is_set(const char *name);

@@ -1,5 +1,6 @@
 /*
- * mynetworks.c - the trusted client networks (see mynetworks.h).
+ * mynetworks.c - the trusted client networks, and other lists of networks
+ * in mynetworks' syntax (see mynetworks.h).
  */
 #include "sys_defs.h"
 #include "mynetworks.h"
@@ -8,23 +9,22 @@
 #include "mymalloc.h"
 #include "strutil.h"
 
-static struct cidr *mynet;
-static size_t mynet_count;
+static struct net_list mynet;
 
-int mynetworks_init(char **error_r)
+int net_list_init(struct net_list *l, const char *name, const char *value, char **error_r)
 {
-    char **list = str_split_list(var_mynetworks, &mynet_count);
+    char **list = str_split_list(value, &l->count);
     size_t i;
 
-    free(mynet);
-    mynet = xcalloc(mynet_count ? mynet_count : 1, sizeof(*mynet));
-    for (i = 0; i < mynet_count; i++) {
+    free(l->nets);
+    l->nets = xcalloc(l->count ? l->count : 1, sizeof(*l->nets));
+    for (i = 0; i < l->count; i++) {
         const char *why;
 
-        if (cidr_parse(list[i], mynet + i, &why) < 0) {
-            *error_r = xasprintf("mynetworks: \"%s\": %s", list[i], why);
+        if (cidr_parse(list[i], l->nets + i, &why) < 0) {
+            *error_r = xasprintf("%s: \"%s\": %s", name, list[i], why);
             str_list_free(list);
-            mynet_count = 0;
+            l->count = 0;
             return -1;
         }
     }
@@ -32,12 +32,22 @@ int mynetworks_init(char **error_r)
     return 0;
 }
 
-bool mynetworks_match(const char *addr)
+bool net_list_match(const struct net_list *l, const char *addr)
 {
     size_t i;
 
-    for (i = 0; i < mynet_count; i++)
-        if (cidr_match_text(mynet + i, addr))
+    for (i = 0; i < l->count; i++)
+        if (cidr_match_text(l->nets + i, addr))
             return true;
     return false;
+}
+
+int mynetworks_init(char **error_r)
+{
+    return net_list_init(&mynet, "mynetworks", var_mynetworks, error_r);
+}
+
+bool mynetworks_match(const char *addr)
+{
+    return net_list_match(&mynet, addr);
 }

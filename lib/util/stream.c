@@ -114,13 +114,28 @@ void stream_set_stress(struct stream *s, const volatile sig_atomic_t *flag, int 
     s->stress_timeout_ms = timeout_ms;
 }
 
+void stream_record_begin(struct stream *s, bool always)
+{
+    s->record_start_ms = stream_now_ms();
+    s->record_always = always;
+}
+
+void stream_record_end(struct stream *s)
+{
+    s->record_start_ms = 0;
+}
+
 int stream_wait_ms(const struct stream *s, int64_t waited_ms)
 {
     int64_t limit = -1, timeout = s->timeout_ms;
+    bool stressed = s->stress_flag && *s->stress_flag;
 
-    if (s->stress_flag && *s->stress_flag && s->stress_timeout_ms > 0 &&
-        (timeout <= 0 || s->stress_timeout_ms < timeout))
+    if (stressed && s->stress_timeout_ms > 0 && (timeout <= 0 || s->stress_timeout_ms < timeout))
         timeout = s->stress_timeout_ms;
+    /* A record's time counts from its start, across all its waits. */
+    if (s->record_start_ms > 0 && (s->record_always || stressed) &&
+        stream_now_ms() - s->record_start_ms > waited_ms)
+        waited_ms = stream_now_ms() - s->record_start_ms;
     if (timeout > 0)
         limit = waited_ms < timeout ? timeout - waited_ms : 0;
     if (s->deadline_ms > 0) {

@@ -53,6 +53,13 @@ struct stream {
     /* While *stress_flag is set, no wait is longer than stress_timeout_ms. */
     const volatile sig_atomic_t *stress_flag;
     int stress_timeout_ms;
+    /*
+     * While a record is open (stream_record_begin()), a wait's timeout
+     * counts from the record's start, not from the wait's: always, or
+     * only while *stress_flag is set.
+     */
+    int64_t record_start_ms; /* 0: no record open */
+    bool record_always;
     unsigned flags; /* STREAM_F_* */
     int error;      /* errno of the failure that set STREAM_F_ERROR */
     short want;     /* POLLIN or POLLOUT, for the ops layer */
@@ -90,6 +97,15 @@ void stream_set_deadline(struct stream *s, int64_t deadline_ms);
  * the signal interrupts it).  NULL flag: no such cap.
  */
 void stream_set_stress(struct stream *s, const volatile sig_atomic_t *flag, int timeout_ms);
+/*
+ * Bound a whole record (a command line, say) rather than each wait: until
+ * stream_record_end(), the timeout counts from now, so a peer that
+ * trickles a byte at a time cannot stretch one record for ever (Postfix's
+ * smtpd_per_record_deadline).  always: with the per-wait timeout; else
+ * only while under stress (stream_set_stress()), with its timeout.
+ */
+void stream_record_begin(struct stream *s, bool always);
+void stream_record_end(struct stream *s);
 /*
  * How long the next poll() may wait, given waited_ms already spent in this
  * wait: the smaller of what is left of timeout_ms and of the deadline; -1

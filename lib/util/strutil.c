@@ -131,3 +131,13 @@ void str_rfc5322_date(char *out, size_t len, time_t t)
              tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
              tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60, zone);
 }
+
+bool str_is_word(const char *s)
+{
+    if (*s == 0)
+        return false;
+    for (; *s; s++)
+        if (*s <= ' ' || *s >= 0x7f)
+            return false;
+    return true;
+}

@@ -16,6 +16,8 @@ void str_lower(char *s);
 bool str_eq_nocase(const char *a, const char *b);
 /* ASCII case-insensitive prefix test. */
 bool str_prefix_nocase(const char *s, const char *prefix);
+/* Is s non-empty printable ASCII without spaces (safe to log and to use as a key)? */
+bool str_is_word(const char *s);
 
 /*
  * Split a Postfix list ("a, b c,d") into a NULL-terminated array of

@@ -147,6 +147,7 @@ class Instance:
             "virtual unix - n n - - local",
             "pickup unix n - n 60 1 pickup",
             "showq unix n - n - - showq",
+            "anvil unix - - y - 1 anvil",
         ]
         self.write_master_cf(self.master_cf)
         self.write_dns(dns or [], ptr or [])

@@ -663,6 +663,33 @@ static void test_stress_cap(void **state UNUSED)
     pair_close(&p);
 }
 
+/*
+ * A record's timeout counts from its start, across its waits (a client
+ * trickling a byte at a time): always, or only under stress.
+ */
+static void test_record_bound(void **state UNUSED)
+{
+    struct pair p;
+
+    pair_open(&p, 1000);
+    stream_set_stress(p.s, &stress_flag, 300);
+    stream_record_begin(p.s, true);
+    p.s->record_start_ms -= 900; /* 900 ms into the record, however many reads */
+    assert_true(stream_wait_ms(p.s, 0) <= 100);
+    stream_record_end(p.s);
+    assert_int_equal(stream_wait_ms(p.s, 0), 1000);
+    /* Only under stress: then the stress timeout from the record's start. */
+    stream_record_begin(p.s, false);
+    p.s->record_start_ms -= 250;
+    assert_int_equal(stream_wait_ms(p.s, 0), 1000);
+    stress_flag = 1;
+    assert_true(stream_wait_ms(p.s, 0) <= 50);
+    p.s->record_start_ms -= 100;
+    assert_int_equal(stream_wait_ms(p.s, 0), 0);
+    stress_flag = 0;
+    pair_close(&p);
+}
+
 static void test_input_waiting_and_peek(void **state UNUSED)
 {
     const unsigned char *data;
@@ -732,6 +759,7 @@ int main(void)
         cmocka_unit_test(test_write_flush),
         cmocka_unit_test(test_write_larger_than_buffer),
         cmocka_unit_test(test_read_timeout),
+        cmocka_unit_test(test_record_bound),
         cmocka_unit_test(test_flush_timeout),
         cmocka_unit_test(test_write_to_closed_peer),
         cmocka_unit_test(test_transport_errors),

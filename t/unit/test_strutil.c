@@ -168,6 +168,17 @@ static void date_in_zone(const char *tz, time_t t, char *out, size_t len)
     tzset();
 }
 
+static void test_is_word(void **state UNUSED)
+{
+    assert_true(str_is_word("smtp:192.0.2.7"));
+    assert_true(str_is_word("~"));
+    assert_false(str_is_word(""));
+    assert_false(str_is_word("a b"));
+    assert_false(str_is_word("a\tb"));
+    assert_false(str_is_word("a\x7f"));
+    assert_false(str_is_word("caf\xc3\xa9"));
+}
+
 static void test_date(void **state UNUSED)
 {
     static const struct {
@@ -221,7 +232,7 @@ int main(void)
         cmocka_unit_test(test_split_list), cmocka_unit_test(test_split_list_many),
         cmocka_unit_test(test_to_ll),      cmocka_unit_test(test_copy),
         cmocka_unit_test(test_case),       cmocka_unit_test(test_date),
-        cmocka_unit_test(test_date_shape),
+        cmocka_unit_test(test_date_shape), cmocka_unit_test(test_is_word),
     };
 
     unit_init("test_strutil");
