@@ -23,6 +23,7 @@
  */
 #include "sys_defs.h"
 #include "smtpd.h"
+#include "smtpd_msg.h"
 #include "server.h"
 #include "mail_params.h"
 #include "dns.h"
@@ -120,6 +121,7 @@ void smtpd_reset(struct smtpd_state *st)
 {
     size_t i;
 
+    smtpd_bdat_reset(st);
     for (i = 0; i < st->nrcpts; i++) {
         free(st->rcpts[i].address);
         free(st->rcpts[i].key);
@@ -128,6 +130,7 @@ void smtpd_reset(struct smtpd_state *st)
     st->rcpt_rejects = 0;
     st->have_mail = false;
     st->sender[0] = 0;
+    memset(&st->mail, 0, sizeof(st->mail));
 }
 
 /* Find the client's verified name: PTR, then forward-confirm, as Postfix. */
@@ -191,7 +194,8 @@ static void smtpd_lost(struct smtpd_state *st)
     const char *why = timeout ? "timeout" : "lost connection";
 
     if (st->lost_in_data)
-        msg_info("%s after DATA (%lld bytes) from %s", why, st->data_bytes, smtpd_client(st));
+        msg_info("%s after %s (%lld bytes) from %s", why, st->last_cmd, st->data_bytes,
+                 smtpd_client(st));
     else
         msg_info("%s after %s from %s", why, st->last_cmd, smtpd_client(st));
     /* A client that stopped reading our replies would not read this one either. */
@@ -311,7 +315,7 @@ static void smtpd_dispatch(struct smtpd_state *st)
 
     st->verb = cmd.verb;
     st->count[cmd.verb]++;
-    if (st->term == STREAM_TERM_LF && strcmp(var_smtpd_forbid_bare_newline, "reject") == 0) {
+    if (st->term == STREAM_TERM_LF && smtpd_bare_newline_reject(st)) {
         smtpd_bare_lf(st, &cmd);
         return;
     }

@@ -8,6 +8,7 @@
  *                  unknown recipients
  *   smtpd_sasl_stub.c  smtpd_sasl_sender_owned() until SMTP AUTH has it
  *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
+ *   smtpd_bdat.c   BDAT (RFC 3030 CHUNKING): chunks into the same queue file writer
  *
  * One process serves one session at a time; everything a session learns is
  * in struct smtpd_state and is reset between transactions by smtpd_reset().
@@ -20,12 +21,14 @@
 #include "stream.h"
 #include "mail_addr.h"
 #include "smtp_cmd.h"
+#include "smtp_esmtp.h"
 
 #define SMTPD_NAME_MAX 255
 
 struct smtpd_rcpt {
-    char *address; /* internal form */
-    char *key;     /* what makes two recipients one delivery (smtpd_cmds.c) */
+    char *address;               /* internal form */
+    char *key;                   /* what makes two recipients one delivery (smtpd_cmds.c) */
+    struct smtp_rcpt_params dsn; /* NOTIFY and ORCPT */
 };
 
 struct smtpd_state {
@@ -58,6 +61,8 @@ struct smtpd_state {
     struct smtpd_rcpt *rcpts;
     size_t nrcpts, rcpt_cap;
     size_t rcpt_rejects;
+    struct smtp_mail_params mail; /* MAIL FROM's ESMTP parameters */
+    struct smtpd_bdat *bdat;      /* a BDAT transfer in progress (smtpd_bdat.c), or NULL */
 
     /* per-command counters for the "disconnect from" line */
     enum smtp_verb verb; /* the command being answered */
@@ -108,5 +113,9 @@ int smtpd_sasl_sender_owned(struct smtpd_state *st, const char *sender);
 /* smtpd_data.c */
 void smtpd_data(struct smtpd_state *st);
 void smtpd_data_init(void);
+
+/* smtpd_bdat.c: the BDAT command; and forget a transfer in progress (smtpd_reset). */
+void smtpd_bdat(struct smtpd_state *st, const struct smtp_cmd *cmd);
+void smtpd_bdat_reset(struct smtpd_state *st);
 
 #endif

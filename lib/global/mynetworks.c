@@ -8,36 +8,46 @@
 #include "mymalloc.h"
 #include "strutil.h"
 
-static struct cidr *mynet;
-static size_t mynet_count;
+static struct net_list mynet;
 
-int mynetworks_init(char **error_r)
+int net_list_parse(const char *param, const char *value, struct net_list *l, char **error_r)
 {
-    char **list = str_split_list(var_mynetworks, &mynet_count);
-    size_t i;
+    size_t i, count;
+    char **list = str_split_list(value, &count);
 
-    free(mynet);
-    mynet = xcalloc(mynet_count ? mynet_count : 1, sizeof(*mynet));
-    for (i = 0; i < mynet_count; i++) {
+    free(l->nets);
+    l->count = 0;
+    l->nets = xcalloc(count ? count : 1, sizeof(*l->nets));
+    for (i = 0; i < count; i++) {
         const char *why;
 
-        if (cidr_parse(list[i], mynet + i, &why) < 0) {
-            *error_r = xasprintf("mynetworks: \"%s\": %s", list[i], why);
+        if (cidr_parse(list[i], l->nets + i, &why) < 0) {
+            *error_r = xasprintf("%s: \"%s\": %s", param, list[i], why);
             str_list_free(list);
-            mynet_count = 0;
             return -1;
         }
     }
     str_list_free(list);
+    l->count = count;
     return 0;
+}
+
+bool net_list_match(const struct net_list *l, const char *addr)
+{
+    size_t i;
+
+    for (i = 0; i < l->count; i++)
+        if (cidr_match_text(l->nets + i, addr))
+            return true;
+    return false;
+}
+
+int mynetworks_init(char **error_r)
+{
+    return net_list_parse("mynetworks", var_mynetworks, &mynet, error_r);
 }
 
 bool mynetworks_match(const char *addr)
 {
-    size_t i;
-
-    for (i = 0; i < mynet_count; i++)
-        if (cidr_match_text(mynet + i, addr))
-            return true;
-    return false;
+    return net_list_match(&mynet, addr);
 }
