@@ -7,7 +7,8 @@
  *   smtpd_check.c  policy: the restriction lists (restrict_eval.h) and
  *                  unknown recipients
  *   smtpd_sasl_stub.c  smtpd_sasl_sender_owned() until SMTP AUTH has it
- *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
+ *   smtpd_data.c   DATA: content framing and the smuggling defence
+ *   smtpd_msg.c    the queue file of one message, for DATA and BDAT alike
  *   smtpd_bdat.c   BDAT (RFC 3030 CHUNKING): chunks into the same queue file writer
  *
  * One process serves one session at a time; everything a session learns is
@@ -112,6 +113,7 @@ int smtpd_sasl_sender_owned(struct smtpd_state *st, const char *sender);
 
 /* smtpd_data.c */
 void smtpd_data(struct smtpd_state *st);
+/* smtpd_msg.c (the queue-file writer DATA and BDAT share): open incoming/, read its settings. */
 void smtpd_data_init(void);
 
 /* smtpd_bdat.c: the BDAT command; and forget a transfer in progress (smtpd_reset). */

@@ -339,6 +339,9 @@ int mail_addr_from_internal(const char *text, struct mail_addr *a)
         str_copy(a->domain, at + 1, sizeof(a->domain));
         a->literal = at[1] == '[';
     }
+    /* Queue files hold what the parser accepted: 8-bit octets are its UTF-8. */
+    for (; *text && !a->utf8; text++)
+        a->utf8 = (unsigned char)*text >= 0x80;
     return 0;
 }
 
