@@ -144,6 +144,15 @@ static void check_config(void)
         fail(EX_CONFIG, "setgid_group: unknown group \"%s\"", var_setgid_group);
     if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0 || virtual_init(&err) < 0)
         fail(EX_CONFIG, "%s", err);
+    /* smtpd's other list of networks, as smtpd_data_init() will parse it. */
+    {
+        struct net_list excl = {0};
+
+        if (net_list_parse("smtpd_forbid_bare_newline_exclusions",
+                           var_smtpd_forbid_bare_newline_exclusions, &excl, &err) < 0)
+            fail(EX_CONFIG, "%s", err);
+        free(excl.nets);
+    }
     /* smtpd's restriction lists, and their tables, as smtpd will open them. */
     if (restrict_conf_load(RESTRICT_FLAG_OPEN, &restrictions, &err) < 0)
         fail(EX_CONFIG, "%s", err);

@@ -371,3 +371,17 @@ def test_utf8_address_delivered_to_virtual_mailbox(uinst):
     assert ("to=<%s>" % JOSE) in text
     # logged safely: no control characters from the session anywhere
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]", text)
+
+
+def test_banner_and_exclusions_checked(make_instance):
+    inst = make_instance(start=False, main_cf={"smtpd_banner": "$myhostname ESMTP corp mail"})
+    inst.params["smtpd_forbid_bare_newline_exclusions"] = "not-a-network"
+    inst.write_main_cf(inst.params)
+    r = inst.postern("check", check=False)
+    assert r.returncode != 0 and \
+        'smtpd_forbid_bare_newline_exclusions: "not-a-network"' in r.stderr, r.stderr
+    inst.params["smtpd_forbid_bare_newline_exclusions"] = "$mynetworks"
+    inst.write_main_cf(inst.params)
+    inst.start()
+    with Client(inst) as c:
+        assert c.greeting.line == "220 %s ESMTP corp mail" % inst.hostname
