@@ -27,7 +27,7 @@
 #include "mymalloc.h"
 #include "msg.h"
 
-#define BDAT_PIECE 65536 /* octets read and converted at a time */
+#define BDAT_PIECE 16384 /* octets read and converted at a time */
 
 struct smtpd_bdat {
     struct smtpd_msg m;

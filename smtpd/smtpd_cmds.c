@@ -65,6 +65,7 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
     char err[SMTP_ESMTP_REPLY_MAX];
     char text[MAIL_ADDR_TEXT_MAX + 1];
+    struct smtp_mail_params mp;
 
     if (var_smtpd_helo_required && st->helo[0] == 0) {
         smtpd_reply(st, "503 5.5.1 Error: send HELO/EHLO first");
@@ -78,11 +79,11 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "555 5.5.4 Error: parameters need EHLO");
         return;
     }
-    if (smtp_esmtp_mail(cmd, smtpd_size_limit(), &st->mail, err) < 0) {
+    if (smtp_esmtp_mail(cmd, smtpd_size_limit(), &mp, err) < 0) {
         smtpd_reply(st, "%s", err);
         return;
     }
-    if (cmd->addr.utf8 && !st->mail.smtputf8) {
+    if (cmd->addr.utf8 && !mp.smtputf8) {
         smtpd_reply(st, "553 5.6.7 Must declare SMTPUTF8 to send unicode address");
         return;
     }
@@ -94,6 +95,7 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
         return;
     mail_addr_internal(&cmd->addr, text, sizeof(text));
     str_copy(st->sender, text, sizeof(st->sender));
+    st->mail = mp;
     st->have_mail = true;
     smtpd_reply(st, "250 2.1.0 Ok");
 }

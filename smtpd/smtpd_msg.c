@@ -52,7 +52,8 @@ static const char *smtpd_msg_proto(const struct smtpd_state *st)
 {
     if (!st->esmtp)
         return "SMTP";
-    return st->mail.smtputf8 ? "UTF8ESMTP" : "ESMTP";
+    /* RFC 6531 3.7.3 registers UTF8SMTP for ESMTP with SMTPUTF8 */
+    return st->mail.smtputf8 ? "UTF8SMTP" : "ESMTP";
 }
 
 void smtpd_msg_error(struct smtpd_msg *m, enum smtpd_msg_error e)

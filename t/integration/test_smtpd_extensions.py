@@ -365,7 +365,7 @@ def test_utf8_address_delivered_to_virtual_mailbox(uinst):
         data = f.read()
     assert ("Delivered-To: %s\n" % JOSE).encode() in data
     assert ("Return-Path: <s\u00e9nder@client.test>\n").encode() in data
-    assert b"with UTF8ESMTP id" in data
+    assert b"with UTF8SMTP id" in data
     uinst.wait_log("status=sent")
     text = uinst.read_log()
     assert ("to=<%s>" % JOSE) in text
