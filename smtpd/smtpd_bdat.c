@@ -52,6 +52,15 @@ static int bdat_read(struct smtpd_state *st, struct smtpd_bdat *b, long long siz
 
     while (size > 0) {
         size_t n = size > BDAT_PIECE ? BDAT_PIECE : (size_t)size;
+        const unsigned char *peek;
+        size_t avail = stream_peek(st->client, &peek);
+
+        /*
+         * Take what has arrived (or wait for one octet), so that what a
+         * client sent before it stopped is stored and counted in the log.
+         */
+        if (avail < n)
+            n = avail > 0 ? avail : 1;
 
         server_watchdog_pat(); /* a long transfer is progress, not a hang */
         if (stream_read_exact(st->client, in, n) < 0)

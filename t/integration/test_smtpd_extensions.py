@@ -385,3 +385,18 @@ def test_banner_and_exclusions_checked(make_instance):
     inst.start()
     with Client(inst) as c:
         assert c.greeting.line == "220 %s ESMTP corp mail" % inst.hostname
+
+
+def test_bdat_short_chunk_times_out(make_instance, user):
+    """A client that announces more octets than it sends is cut off by
+    smtpd_timeout, and nothing of its message is queued."""
+    inst = make_instance(main_cf={"smtpd_timeout": "2s"})
+    with Client(inst, timeout=20) as c:
+        c.ehlo()
+        c.mail_to("alice@client.test", [user.name + "@test.example"])
+        c.send(b"BDAT 100 LAST\r\n" + b"x" * 10)
+        r = c.reply()
+        assert r is not None and r.line == "421 4.4.2 %s Error: timeout exceeded" % inst.hostname
+        assert c.wait_closed()
+    inst.wait_log("timeout after BDAT (10 bytes) from")
+    assert inst.queue_files("incoming") == [] and user.messages() == []
