@@ -164,11 +164,13 @@ static void check_config(void)
         fail(EX_CONFIG, "setgid_group: unknown group \"%s\"", var_setgid_group);
     if (mynetworks_init(&err) < 0 || resolve_init(&err) < 0 || virtual_init(&err) < 0)
         fail(EX_CONFIG, "%s", err);
-    /* smtpd_limit.c reads it at start and would not start. */
+    /* smtpd's other lists of networks, which it reads at start and would not start. */
     if (net_list_init(&exceptions, "smtpd_client_event_limit_exceptions",
-                      var_smtpd_client_event_limit_exceptions, &err) < 0)
+                      var_smtpd_client_event_limit_exceptions, &err) < 0 ||
+        net_list_init(&exceptions, "smtpd_forbid_bare_newline_exclusions",
+                      var_smtpd_forbid_bare_newline_exclusions, &err) < 0)
         fail(EX_CONFIG, "%s", err);
-    free(exceptions.nets);
+    free(exceptions.nets); /* net_list_init() freed the first list's */
     /* smtpd's restriction lists, and their tables, as smtpd will open them. */
     if (restrict_conf_load(RESTRICT_FLAG_OPEN, &restrictions, &err) < 0)
         fail(EX_CONFIG, "%s", err);

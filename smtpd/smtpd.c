@@ -25,6 +25,7 @@
 #include <netinet/tcp.h>
 #include "smtpd.h"
 #include "smtpd_sasl.h"
+#include "smtpd_msg.h"
 #include "server.h"
 #include "mail_params.h"
 #include "dns.h"
@@ -44,11 +45,20 @@ const char *smtpd_client(const struct smtpd_state *st)
     return st->client_text;
 }
 
+/*
+ * Postfix's names (RFC 3848, RFC 6531): SMTP or ESMTP, UTF8SMTP with
+ * SMTPUTF8, then S inside TLS and A after AUTH.
+ */
 const char *smtpd_proto(const struct smtpd_state *st)
 {
-    if (!st->esmtp)
-        return st->tls_active ? "SMTPS" : "SMTP";
-    return st->tls_active ? "ESMTPS" : "ESMTP";
+    static char proto[16];
+
+    snprintf(proto, sizeof(proto), "%s%s%s",
+             !st->esmtp          ? "SMTP"
+             : st->mail.smtputf8 ? "UTF8SMTP"
+                                 : "ESMTP",
+             st->tls_active ? "S" : "", st->esmtp && st->sasl_username ? "A" : "");
+    return proto;
 }
 
 long long smtpd_size_limit(void)
@@ -129,6 +139,7 @@ void smtpd_reset(struct smtpd_state *st)
 {
     size_t i;
 
+    smtpd_bdat_reset(st);
     for (i = 0; i < st->nrcpts; i++) {
         free(st->rcpts[i].address);
         free(st->rcpts[i].key);
@@ -137,6 +148,7 @@ void smtpd_reset(struct smtpd_state *st)
     st->rcpt_rejects = 0;
     st->have_mail = false;
     st->sender[0] = 0;
+    memset(&st->mail, 0, sizeof(st->mail));
 }
 
 /* Find the client's verified name: PTR, then forward-confirm, as Postfix. */
@@ -203,7 +215,8 @@ static void smtpd_lost(struct smtpd_state *st)
     if (stream_tls_error(s) != NULL)
         msg_warn("TLS library problem: %s", stream_tls_error(s));
     if (st->lost_in_data)
-        msg_info("%s after DATA (%lld bytes) from %s", why, st->data_bytes, smtpd_client(st));
+        msg_info("%s after %s (%lld bytes) from %s", why, st->last_cmd, st->data_bytes,
+                 smtpd_client(st));
     else
         msg_info("%s after %s from %s", why, st->last_cmd, smtpd_client(st));
     /* A client that stopped reading our replies would not read this one either. */
@@ -341,7 +354,7 @@ static void smtpd_dispatch(struct smtpd_state *st)
 
     st->verb = cmd.verb;
     st->count[cmd.verb]++;
-    if (st->term == STREAM_TERM_LF && strcmp(var_smtpd_forbid_bare_newline, "reject") == 0) {
+    if (st->term == STREAM_TERM_LF && smtpd_bare_newline_reject(st)) {
         smtpd_bare_lf(st, &cmd);
         return;
     }

@@ -6,7 +6,9 @@
  *   smtpd_cmds.c   the command handlers and the command-order rules
  *   smtpd_check.c  policy: the restriction lists (restrict_eval.h) and
  *                  unknown recipients
- *   smtpd_data.c   DATA: content framing, smuggling defence, the queue file
+ *   smtpd_data.c   DATA: content framing and the smuggling defence
+ *   smtpd_msg.c    the queue file of one message, for DATA and BDAT alike
+ *   smtpd_bdat.c   BDAT (RFC 3030 CHUNKING): chunks into the same queue file writer
  *   smtpd_tls.c    STARTTLS, wrapper mode, smtpd_tls_security_level
  *   smtpd_sasl.c   AUTH (RFC 4954), checked by the auth service; send-as
  *   smtpd_limit.c  per-client connection, message and recipient limits (anvil)
@@ -23,12 +25,14 @@
 #include "mail_addr.h"
 #include "smtp_cmd.h"
 #include "tls_server.h"
+#include "smtp_esmtp.h"
 
 #define SMTPD_NAME_MAX 255
 
 struct smtpd_rcpt {
-    char *address; /* internal form */
-    char *key;     /* what makes two recipients one delivery (smtpd_cmds.c) */
+    char *address;               /* internal form */
+    char *key;                   /* what makes two recipients one delivery (smtpd_cmds.c) */
+    struct smtp_rcpt_params dsn; /* NOTIFY and ORCPT */
 };
 
 struct smtpd_state {
@@ -65,6 +69,8 @@ struct smtpd_state {
     struct smtpd_rcpt *rcpts;
     size_t nrcpts, rcpt_cap;
     size_t rcpt_rejects;
+    struct smtp_mail_params mail; /* MAIL FROM's ESMTP parameters */
+    struct smtpd_bdat *bdat;      /* a BDAT transfer in progress (smtpd_bdat.c), or NULL */
 
     /* per-command counters for the "disconnect from" line */
     enum smtp_verb verb; /* the command being answered */
@@ -116,6 +122,7 @@ bool smtpd_check_data(struct smtpd_state *st);
 
 /* smtpd_data.c */
 void smtpd_data(struct smtpd_state *st);
+/* smtpd_msg.c (the queue-file writer DATA and BDAT share): open incoming/, read its settings. */
 void smtpd_data_init(void);
 
 /* smtpd_tls.c */
@@ -136,5 +143,8 @@ bool smtpd_limit_connect(struct smtpd_state *st);
 void smtpd_limit_disconnect(struct smtpd_state *st);
 bool smtpd_limit_mail(struct smtpd_state *st);
 bool smtpd_limit_rcpt(struct smtpd_state *st);
+/* smtpd_bdat.c: the BDAT command; and forget a transfer in progress (smtpd_reset). */
+void smtpd_bdat(struct smtpd_state *st, const struct smtp_cmd *cmd);
+void smtpd_bdat_reset(struct smtpd_state *st);
 
 #endif

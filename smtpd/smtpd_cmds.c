@@ -59,41 +59,17 @@ static void cmd_ehlo(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "250-STARTTLS");
     smtpd_sasl_ehlo(st);
     smtpd_reply(st, "250-ENHANCEDSTATUSCODES");
-    smtpd_reply(st, "250 8BITMIME");
-}
-
-/* Check MAIL FROM parameters; returns an error reply or NULL. */
-static const char *mail_params(struct smtpd_state *st, const struct smtp_cmd *cmd)
-{
-    int i;
-
-    for (i = 0; i < cmd->nparams; i++) {
-        const struct smtp_param *p = cmd->params + i;
-        long long size;
-
-        if (!st->esmtp)
-            return "555 5.5.4 Error: parameters need EHLO";
-        if (strcmp(p->key, "SIZE") == 0) {
-            if (str_to_ll(p->value, 0, LLONG_MAX, &size) < 0)
-                return "501 5.5.4 Bad message size syntax";
-            if (size > smtpd_size_limit())
-                return "552 5.3.4 Message size exceeds fixed limit";
-        } else if (strcmp(p->key, "AUTH") == 0 && smtpd_sasl_allowed(st)) {
-            /* RFC 4954 5: taken where AUTH is offered, and ignored: we trust no earlier hop. */
-        } else if (strcmp(p->key, "BODY") == 0) {
-            if (!str_eq_nocase(p->value, "7BIT") && !str_eq_nocase(p->value, "8BITMIME"))
-                return "501 5.5.4 Unsupported BODY parameter value";
-        } else {
-            return "555 5.5.4 Unsupported option";
-        }
-    }
-    return NULL;
+    smtpd_reply(st, "250-8BITMIME");
+    smtpd_reply(st, "250-DSN");
+    smtpd_reply(st, "250-SMTPUTF8");
+    smtpd_reply(st, "250 CHUNKING");
 }
 
 static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
-    const char *err;
+    char err[SMTP_ESMTP_REPLY_MAX];
     char text[MAIL_ADDR_TEXT_MAX + 1];
+    struct smtp_mail_params mp;
 
     if (var_smtpd_helo_required && st->helo[0] == 0) {
         smtpd_reply(st, "503 5.5.1 Error: send HELO/EHLO first");
@@ -103,8 +79,21 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "503 5.5.1 Error: nested MAIL command");
         return;
     }
-    if ((err = mail_params(st, cmd)) != NULL) {
+    if (cmd->nparams > 0 && !st->esmtp) {
+        smtpd_reply(st, "555 5.5.4 Error: parameters need EHLO");
+        return;
+    }
+    if (smtp_esmtp_mail(cmd, smtpd_size_limit(), &mp, err) < 0) {
         smtpd_reply(st, "%s", err);
+        return;
+    }
+    /* RFC 4954 5: AUTH= only where AUTH is offered; taken and ignored (no hop is trusted). */
+    if (mp.auth[0] && !smtpd_sasl_allowed(st)) {
+        smtpd_reply(st, "555 5.5.4 Unsupported option: AUTH");
+        return;
+    }
+    if (cmd->addr.utf8 && !mp.smtputf8) {
+        smtpd_reply(st, "553 5.6.7 Must declare SMTPUTF8 to send unicode address");
         return;
     }
     if (!cmd->addr.null && cmd->addr.domain[0] == 0) {
@@ -115,6 +104,7 @@ static void cmd_mail(struct smtpd_state *st, struct smtp_cmd *cmd)
         return;
     mail_addr_internal(&cmd->addr, text, sizeof(text));
     str_copy(st->sender, text, sizeof(st->sender));
+    st->mail = mp;
     st->have_mail = true;
     smtpd_reply(st, "250 2.1.0 Ok");
 }
@@ -151,6 +141,7 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
 {
     char text[MAIL_ADDR_TEXT_MAX + 1];
     char reply[512];
+    struct smtp_rcpt_params dsn;
     char *key;
     size_t i;
 
@@ -158,8 +149,12 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "503 5.5.1 Error: need MAIL command");
         return;
     }
-    if (cmd->nparams > 0) {
-        smtpd_reply(st, "555 5.5.4 Unsupported option");
+    if (smtp_esmtp_rcpt(cmd, &dsn, reply) < 0) {
+        smtpd_reply(st, "%s", reply);
+        return;
+    }
+    if (cmd->addr.utf8 && !st->mail.smtputf8) {
+        smtpd_reply(st, "553 5.6.7 Must declare SMTPUTF8 to send unicode address");
         return;
     }
     if (st->nrcpts >= (size_t)var_smtpd_recipient_limit) {
@@ -184,6 +179,7 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
             st->rcpt_cap = st->rcpt_cap ? st->rcpt_cap * 2 : 8;
             st->rcpts = xreallocarray(st->rcpts, st->rcpt_cap, sizeof(*st->rcpts));
         }
+        st->rcpts[st->nrcpts].dsn = dsn;
         st->rcpts[st->nrcpts].address = xstrdup(text);
         st->rcpts[st->nrcpts++].key = key;
     } else {
@@ -194,6 +190,11 @@ static void cmd_rcpt(struct smtpd_state *st, struct smtp_cmd *cmd)
 
 static void cmd_data(struct smtpd_state *st)
 {
+    if (st->bdat != NULL) {
+        /* RFC 3030 2: DATA and BDAT may not be mixed in one transaction */
+        smtpd_reply(st, "503 5.5.1 Error: DATA after BDAT");
+        return;
+    }
     if (!st->have_mail) {
         smtpd_reply(st, "503 5.5.1 Error: need MAIL command");
         return;
@@ -276,13 +277,14 @@ void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_reply(st, "502 5.5.1 EXPN command is not supported");
         break;
     case SMTP_VERB_HELP:
-        smtpd_reply(st, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
+        smtpd_reply(st,
+                    "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
+        break;
+    case SMTP_VERB_BDAT:
+        smtpd_bdat(st, cmd);
         break;
     case SMTP_VERB_STARTTLS:
         smtpd_tls_starttls(st, cmd);
-        break;
-    case SMTP_VERB_BDAT:
-        smtpd_reply(st, "502 5.5.1 Error: command not implemented");
         break;
     case SMTP_VERB_AUTH:
         smtpd_sasl_auth(st, cmd);

@@ -21,18 +21,57 @@ static bool is_ldh(int c)
     return isalnum(c) || c == '-' || c == '_';
 }
 
-bool mail_addr_domain_ok(const char *d, size_t len)
+/*
+ * The length of the one UTF-8 character at p (RFC 3629: shortest form, no
+ * surrogates, at most U+10FFFF), or 0 when it is not one.  The C1 controls
+ * U+0080..U+009F are refused as well: an address goes into log lines and
+ * headers, where a control character must never appear (RFC 6531 allows
+ * UTF8-non-ascii, which includes them, but no mail system needs them).
+ */
+static size_t utf8_char_len(const unsigned char *p, size_t len)
 {
-    size_t i = 0, label;
+    size_t n, i;
+    unsigned cp;
+
+    if (len == 0 || p[0] < 0xc2 || p[0] > 0xf4)
+        return 0;
+    n = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+    if (len < n)
+        return 0;
+    cp = p[0] & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+        return 0;
+    return n;
+}
+
+/* Octets of the label character at d[i]: 1 for LDH, a UTF-8 length with utf8, else 0. */
+static size_t label_char_len(const char *d, size_t i, size_t len, bool utf8)
+{
+    const unsigned char *u = (const unsigned char *)d;
+
+    if (is_ldh(u[i]))
+        return 1;
+    return utf8 && u[i] >= 0x80 ? utf8_char_len(u + i, len - i) : 0;
+}
+
+static bool domain_ok(const char *d, size_t len, bool utf8)
+{
+    size_t i = 0, label, n;
 
     if (len == 0 || len > MAIL_ADDR_DOMAIN_MAX)
         return false;
     while (i < len) {
         label = i;
-        if (!isalnum((unsigned char)d[i]) && d[i] != '_')
+        if (d[i] == '-' || label_char_len(d, i, len, utf8) == 0)
             return false;
-        while (i < len && is_ldh((unsigned char)d[i]))
-            i++;
+        while (i < len && (n = label_char_len(d, i, len, utf8)) > 0)
+            i += n;
         if (i - label > 63 || d[i - 1] == '-')
             return false;
         if (i < len) {
@@ -44,8 +83,13 @@ bool mail_addr_domain_ok(const char *d, size_t len)
     return true;
 }
 
+bool mail_addr_domain_ok(const char *d, size_t len)
+{
+    return domain_ok(d, len, false);
+}
+
 /* Parse a domain or address literal at p; returns bytes used or 0. */
-static size_t parse_domain(const unsigned char *p, size_t len, struct mail_addr *a)
+static size_t parse_domain(const unsigned char *p, size_t len, struct mail_addr *a, bool utf8)
 {
     size_t n, dlen;
 
@@ -72,7 +116,7 @@ static size_t parse_domain(const unsigned char *p, size_t len, struct mail_addr 
         a->literal = true;
         return n;
     }
-    for (n = 0; n < len && (is_ldh(p[n]) || p[n] == '.'); n++)
+    for (n = 0; n < len && (is_ldh(p[n]) || p[n] == '.' || (utf8 && p[n] >= 0x80)); n++)
         ;
     /*
      * "user@example.com." names the same domain in its absolute form; like
@@ -80,18 +124,21 @@ static size_t parse_domain(const unsigned char *p, size_t len, struct mail_addr 
      * every caller compares and routes the usual form.
      */
     dlen = n > 1 && p[n - 1] == '.' && p[n - 2] != '.' ? n - 1 : n;
-    if (!mail_addr_domain_ok((const char *)p, dlen))
+    if (!domain_ok((const char *)p, dlen, utf8))
         return 0;
+    for (size_t i = 0; utf8 && i < dlen; i++)
+        if (p[i] >= 0x80)
+            a->utf8 = true;
     memcpy(a->domain, p, dlen);
     a->domain[dlen] = 0;
     return n;
 }
 
 /* Parse a Local-part; returns bytes used, 0 on error. */
-static size_t parse_local(const unsigned char *p, size_t len, struct mail_addr *a,
+static size_t parse_local(const unsigned char *p, size_t len, struct mail_addr *a, bool utf8,
                           const char **error_r)
 {
-    size_t i = 0, o = 0;
+    size_t i = 0, o = 0, n;
 
     if (len > 0 && p[0] == '"') {
         for (i = 1; i < len && p[i] != '"'; i++) {
@@ -101,6 +148,15 @@ static size_t parse_local(const unsigned char *p, size_t len, struct mail_addr *
                 if (++i >= len || p[i] < 32 || p[i] > 126)
                     goto bad;
                 c = p[i];
+            } else if (utf8 && c >= 0x80 && (n = utf8_char_len(p + i, len - i)) > 0) {
+                /* RFC 6531 qtextSMTP =/ UTF8-non-ascii: copied whole */
+                if (o + n > MAIL_ADDR_LOCAL_MAX)
+                    goto toolong;
+                memcpy(a->local + o, p + i, n);
+                o += n;
+                i += n - 1;
+                a->utf8 = true;
+                continue;
             } else if (c < 32 || c > 126) {
                 goto bad;
             }
@@ -115,8 +171,14 @@ static size_t parse_local(const unsigned char *p, size_t len, struct mail_addr *
         while (i < len) {
             size_t start = i;
 
-            while (i < len && is_atext(p[i]))
-                i++;
+            while (i < len) {
+                if (is_atext(p[i]))
+                    i++;
+                else if (utf8 && p[i] >= 0x80 && (n = utf8_char_len(p + i, len - i)) > 0)
+                    i += n, a->utf8 = true; /* RFC 6531 atext =/ UTF8-non-ascii */
+                else
+                    break;
+            }
             if (i == start)
                 goto bad; /* empty atom: leading, trailing or double dot */
             if (i < len && p[i] == '.')
@@ -154,7 +216,7 @@ static size_t skip_route(const unsigned char *p, size_t len)
         if (i >= len || p[i] != '@')
             return (size_t)-1;
         i++;
-        if ((n = parse_domain(p + i, len - i, &scratch)) == 0)
+        if ((n = parse_domain(p + i, len - i, &scratch, false)) == 0)
             return (size_t)-1;
         i += n;
         if (i < len && p[i] == ',')
@@ -172,7 +234,7 @@ static int parse_mailbox(const unsigned char *p, size_t len, int flags, struct m
     size_t i, n;
 
     *error_r = "bad address syntax";
-    if ((i = parse_local(p, len, a, error_r)) == 0)
+    if ((i = parse_local(p, len, a, (flags & MAIL_ADDR_ALLOW_UTF8) != 0, error_r)) == 0)
         return -1;
     if (i >= len || p[i] != '@') {
         if (((flags & MAIL_ADDR_ALLOW_POSTMASTER) && str_eq_nocase(a->local, "postmaster") &&
@@ -186,7 +248,7 @@ static int parse_mailbox(const unsigned char *p, size_t len, int flags, struct m
         return -1;
     }
     i++;
-    if ((n = parse_domain(p + i, len - i, a)) == 0) {
+    if ((n = parse_domain(p + i, len - i, a, (flags & MAIL_ADDR_ALLOW_UTF8) != 0)) == 0) {
         *error_r = "bad domain in address";
         return -1;
     }
@@ -277,6 +339,9 @@ int mail_addr_from_internal(const char *text, struct mail_addr *a)
         str_copy(a->domain, at + 1, sizeof(a->domain));
         a->literal = at[1] == '[';
     }
+    /* Queue files hold what the parser accepted: 8-bit octets are its UTF-8. */
+    for (; *text && !a->utf8; text++)
+        a->utf8 = (unsigned char)*text >= 0x80;
     return 0;
 }
 
@@ -301,7 +366,8 @@ static bool local_needs_quotes(const char *s)
         if (*p == '.') {
             if (p[1] == '.' || p[1] == 0)
                 return true;
-        } else if (!is_atext((unsigned char)*p)) {
+        } else if (!is_atext((unsigned char)*p) && (unsigned char)*p < 0x80) {
+            /* UTF-8 came through the parser's check (RFC 6531 atext) */
             return true;
         }
     }

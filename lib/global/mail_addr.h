@@ -22,6 +22,7 @@
 struct mail_addr {
     bool null;    /* the null reverse-path <> */
     bool literal; /* domain is an address literal like [192.0.2.1] */
+    bool utf8;    /* local part or domain holds UTF-8 (only with MAIL_ADDR_ALLOW_UTF8) */
     char local[MAIL_ADDR_LOCAL_MAX + 1];
     char domain[MAIL_ADDR_DOMAIN_MAX + 1]; /* empty for <postmaster> */
 };
@@ -30,6 +31,8 @@ struct mail_addr {
 #define MAIL_ADDR_ALLOW_POSTMASTER 0x2  /* accept <postmaster> without domain (RCPT) */
 #define MAIL_ADDR_ALLOW_LOCAL_ONLY 0x8  /* accept any local part without domain (aliases) */
 #define MAIL_ADDR_ALLOW_NO_BRACKETS 0x4 /* accept user@domain without < > */
+/* accept RFC 6531 UTF-8 (checked: shortest form, no controls) in local part and domain */
+#define MAIL_ADDR_ALLOW_UTF8 0x10
 
 /*
  * Parse a path at the start of (p, len).  On success returns 0 and sets

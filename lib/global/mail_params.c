@@ -22,6 +22,7 @@ char *var_inet_interfaces, *var_inet_protocols, *var_relay_domains, *var_relayho
 char *var_maillog_file, *var_syslog_name, *var_recipient_delimiter;
 char *var_home_mailbox, *var_mail_spool_dir, *var_smtpd_banner;
 char *var_smtpd_forbid_bare_newline, *var_dns_resolver_conf;
+char *var_smtpd_forbid_bare_newline_exclusions;
 char *var_proxy_interfaces;
 long long var_smtpd_session_time_limit;
 bool var_smtpd_forbid_unauth_pipelining;
@@ -158,6 +159,8 @@ static const struct param params[] = {
     INT("smtpd_hard_error_limit", "${stress?1}${stress:20}", &var_smtpd_hard_error_limit, 1, 1000),
     TIME("smtpd_error_sleep_time", "1s", &var_smtpd_error_sleep_time, 's', 0, 600),
     ENUM("smtpd_forbid_bare_newline", "reject", &var_smtpd_forbid_bare_newline, "reject|normalize"),
+    STR("smtpd_forbid_bare_newline_exclusions", "$mynetworks",
+        &var_smtpd_forbid_bare_newline_exclusions),
     BOOL("smtpd_forbid_unauth_pipelining", "yes", &var_smtpd_forbid_unauth_pipelining),
     TIME("smtpd_session_time_limit", "3600s", &var_smtpd_session_time_limit, 's', 1, 86400),
     STR("proxy_interfaces", "", &var_proxy_interfaces),

@@ -54,6 +54,7 @@ extern long long var_smtpd_soft_error_limit;
 extern long long var_smtpd_hard_error_limit;
 extern long long var_smtpd_error_sleep_time;
 extern char *var_smtpd_forbid_bare_newline;
+extern char *var_smtpd_forbid_bare_newline_exclusions; /* clients exempt from it (CIDR) */
 extern bool var_smtpd_forbid_unauth_pipelining;
 extern long long var_smtpd_session_time_limit;
 extern char *var_proxy_interfaces;

@@ -13,22 +13,23 @@ static struct net_list mynet;
 
 int net_list_init(struct net_list *l, const char *name, const char *value, char **error_r)
 {
-    char **list = str_split_list(value, &l->count);
-    size_t i;
+    size_t i, count;
+    char **list = str_split_list(value, &count);
 
     free(l->nets);
-    l->nets = xcalloc(l->count ? l->count : 1, sizeof(*l->nets));
-    for (i = 0; i < l->count; i++) {
+    l->count = 0;
+    l->nets = xcalloc(count ? count : 1, sizeof(*l->nets));
+    for (i = 0; i < count; i++) {
         const char *why;
 
         if (cidr_parse(list[i], l->nets + i, &why) < 0) {
             *error_r = xasprintf("%s: \"%s\": %s", name, list[i], why);
             str_list_free(list);
-            l->count = 0;
             return -1;
         }
     }
     str_list_free(list);
+    l->count = count;
     return 0;
 }
 

@@ -1,15 +1,17 @@
 /*
  * mynetworks.h - is a client one of ours?  Parses mynetworks once into
- * network patterns and matches client addresses against them.
+ * network patterns and matches client addresses against them; other
+ * parameters that name networks the same way (smtpd's
+ * smtpd_forbid_bare_newline_exclusions) use its net_list.
  */
 #ifndef POSTERN_MYNETWORKS_H
 #define POSTERN_MYNETWORKS_H
 
 #include "sys_defs.h"
+#include "cidr.h"
 
-struct cidr;
-
-/* A list of networks in mynetworks' syntax (smtpd_client_event_limit_exceptions too). */
+/* A list of networks in mynetworks' syntax (smtpd_client_event_limit_exceptions,
+ * smtpd_forbid_bare_newline_exclusions). */
 struct net_list {
     struct cidr *nets;
     size_t count;

@@ -24,8 +24,9 @@
 
 struct qparse {
     struct qmsg *m;
-    char *orcpt;   /* from an 'O' record, waiting for its 'R' */
-    unsigned seen; /* bit per record type that may appear once */
+    char *orcpt;     /* from an 'O' record, waiting for its 'R' */
+    char *dsn_orcpt; /* from a 'D' record, waiting for its 'R' */
+    unsigned seen;   /* bit per record type that may appear once */
     size_t rcpt_cap;
     size_t attr_cap;
 };
@@ -123,6 +124,8 @@ static int qfile_rcpt(struct qparse *st, const unsigned char *d, size_t len, off
     r->notify = d[1] - '0';
     r->address = xstrndup((const char *)d + 2, len - 2);
     r->orcpt = st->orcpt;
+    r->dsn_orcpt = st->dsn_orcpt;
+    st->dsn_orcpt = NULL;
     r->offset = off;
     st->orcpt = NULL;
     return 0;
@@ -137,7 +140,8 @@ static int qfile_record(struct qparse *st, int type, const unsigned char *d, siz
 {
     struct qmsg *m = st->m;
 
-    if (st->orcpt && type != QFILE_REC_RCPT) {
+    if ((st->orcpt || st->dsn_orcpt) && type != QFILE_REC_RCPT && type != QFILE_REC_ORCPT &&
+        type != QFILE_REC_DSN_ORCPT) {
         *error_r = "original recipient without recipient";
         return -1;
     }
@@ -158,7 +162,21 @@ static int qfile_record(struct qparse *st, int type, const unsigned char *d, siz
     case QFILE_REC_ORCPT:
         if (len == 0 || len > 1000 || !qfile_text_ok(d, len))
             goto bad;
+        if (st->orcpt) {
+            *error_r = "original recipient without recipient";
+            return -1;
+        }
         st->orcpt = xstrndup((const char *)d, len);
+        return 0;
+    case QFILE_REC_DSN_ORCPT:
+        /* "type;address" as smtp_esmtp.c decoded it: printable, bounded. */
+        if (st->dsn_orcpt) {
+            *error_r = "original recipient without recipient";
+            return -1;
+        }
+        if (len < 2 || len > 600 || !qfile_text_ok(d, len) || memchr(d, ';', len) == NULL)
+            goto bad;
+        st->dsn_orcpt = xstrndup((const char *)d, len);
         return 0;
     case QFILE_REC_RCPT:
         return qfile_rcpt(st, d, len, off) < 0 ? (*error_r = "bad recipient record", -1) : 0;
@@ -196,6 +214,8 @@ static void qfile_parse_fail(struct qparse *st)
 {
     free(st->orcpt);
     st->orcpt = NULL;
+    free(st->dsn_orcpt);
+    st->dsn_orcpt = NULL;
     qmsg_free(st->m);
 }
 
@@ -338,6 +358,7 @@ void qmsg_free(struct qmsg *m)
     for (i = 0; i < m->nrcpts; i++) {
         free(m->rcpts[i].address);
         free(m->rcpts[i].orcpt);
+        free(m->rcpts[i].dsn_orcpt);
     }
     free(m->attrs);
     free(m->rcpts);
@@ -476,9 +497,17 @@ void qfile_put(struct qfile_writer *w, int type, const void *data, size_t len)
 
 void qfile_put_rcpt(struct qfile_writer *w, const char *address, const char *orcpt, int notify)
 {
+    qfile_put_rcpt_dsn(w, address, orcpt, notify, NULL);
+}
+
+void qfile_put_rcpt_dsn(struct qfile_writer *w, const char *address, const char *orcpt, int notify,
+                        const char *dsn_orcpt)
+{
     char head[2] = {QFILE_RCPT_PENDING, (char)('0' + (notify & 15))};
     size_t alen = strlen(address);
 
+    if (dsn_orcpt && *dsn_orcpt)
+        qfile_put(w, QFILE_REC_DSN_ORCPT, dsn_orcpt, strlen(dsn_orcpt));
     if (orcpt)
         qfile_put(w, QFILE_REC_ORCPT, orcpt, strlen(orcpt));
     qfile_header(w, QFILE_REC_RCPT, 2 + alen);

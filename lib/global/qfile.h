@@ -11,6 +11,7 @@
  *     'T'  "SECONDS USECONDS"       arrival time
  *     'F'  sender                   internal form, empty for <>
  *     'A'  "name=value"             zero or more message attributes
+ *     'D'  "type;address"           optional DSN ORCPT (RFC 3461), for the next 'R'
  *     'O'  original recipient       optional, applies to the next 'R'
  *     'R'  status, notify, address  one per recipient (see below)
  *     'M'  the message content      headers and body, LF line ends
@@ -21,7 +22,10 @@
  * status, QFILE_RCPT_*; it is the only byte ever changed after the file is
  * complete, in place, so a crash can at worst repeat a delivery, never lose
  * one.  The second byte is the DSN NOTIFY set as a digit, QFILE_NOTIFY_*
- * bits ('0' = not given).
+ * bits ('0' = not given).  'D' (the client's ORCPT, xtext decoded) is
+ * not the 'O' of alias expansion: one is what the client said the address
+ * was, for its DSNs, the other what we rewrote.  Files written before 'D'
+ * existed simply have none.
  *
  * The 'E' record is written, and the file fsynced, before the file gets its
  * queue ID name: a file without 'E' is never a queue file.  The content
@@ -55,6 +59,7 @@
 #define QFILE_REC_SENDER 'F'
 #define QFILE_REC_ATTR 'A'
 #define QFILE_REC_ORCPT 'O'
+#define QFILE_REC_DSN_ORCPT 'D'
 #define QFILE_REC_RCPT 'R'
 #define QFILE_REC_CONTENT 'M'
 #define QFILE_REC_END 'E'
@@ -69,11 +74,12 @@
 #define QFILE_NOTIFY_DELAY 8
 
 struct qrcpt {
-    char *address; /* internal form */
-    char *orcpt;   /* original recipient, or NULL */
-    int notify;    /* QFILE_NOTIFY_* bits, 0 if not given */
-    char status;   /* QFILE_RCPT_* as read */
-    off_t offset;  /* file offset of the status byte: the recipient's identity */
+    char *address;   /* internal form */
+    char *orcpt;     /* original recipient, or NULL */
+    char *dsn_orcpt; /* DSN ORCPT "type;address", or NULL */
+    int notify;      /* QFILE_NOTIFY_* bits, 0 if not given */
+    char status;     /* QFILE_RCPT_* as read */
+    off_t offset;    /* file offset of the status byte: the recipient's identity */
 };
 
 struct qattr {
@@ -136,6 +142,9 @@ int qfile_create(struct qfile_writer *w, const struct timeval *arrival, const ch
 void qfile_put(struct qfile_writer *w, int type, const void *data, size_t len);
 /* Append a recipient record with pending status. */
 void qfile_put_rcpt(struct qfile_writer *w, const char *address, const char *orcpt, int notify);
+/* The same, with the client's DSN ORCPT ("type;address", NULL or "" for none). */
+void qfile_put_rcpt_dsn(struct qfile_writer *w, const char *address, const char *orcpt, int notify,
+                        const char *dsn_orcpt);
 /* Append an "name=value" attribute record. */
 void qfile_put_attr(struct qfile_writer *w, const char *name, const char *value);
 /* Start, feed and end the content record. */

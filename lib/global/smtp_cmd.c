@@ -97,8 +97,9 @@ static int parse_path_cmd(const unsigned char *p, size_t len, struct smtp_cmd *c
     const char *kw = mail ? "FROM:" : "TO:";
     size_t kwlen = strlen(kw), used;
     const char *why;
-    int flags =
-        MAIL_ADDR_ALLOW_NO_BRACKETS | (mail ? MAIL_ADDR_ALLOW_NULL : MAIL_ADDR_ALLOW_POSTMASTER);
+    /* UTF-8 is parsed (and checked) always; whether SMTPUTF8 allowed it is smtpd's to say. */
+    int flags = MAIL_ADDR_ALLOW_NO_BRACKETS | MAIL_ADDR_ALLOW_UTF8 |
+                (mail ? MAIL_ADDR_ALLOW_NULL : MAIL_ADDR_ALLOW_POSTMASTER);
 
     if (len < kwlen || strncasecmp((const char *)p, kw, kwlen) != 0) {
         *reply_r =

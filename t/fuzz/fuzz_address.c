@@ -5,7 +5,8 @@
  * path.  An accepted address must be well formed, must survive the trip
  * through its external form (what goes back on the wire) and through its
  * internal form (what goes into a queue file) unchanged, and must be
- * accepted the same way by every more permissive set of flags.
+ * accepted the same way by every more permissive set of flags.  UTF-8
+ * (RFC 6531) is accepted only with MAIL_ADDR_ALLOW_UTF8, and then marked.
  */
 #include "sys_defs.h"
 #include "fuzz.h"
@@ -14,12 +15,14 @@
 #include "msg.h"
 #include "strutil.h"
 
-#define ALL_FLAGS (MAIL_ADDR_ALLOW_NULL | MAIL_ADDR_ALLOW_POSTMASTER | MAIL_ADDR_ALLOW_NO_BRACKETS)
+#define ALL_FLAGS                                                                                  \
+    (MAIL_ADDR_ALLOW_NULL | MAIL_ADDR_ALLOW_POSTMASTER | MAIL_ADDR_ALLOW_NO_BRACKETS |             \
+     MAIL_ADDR_ALLOW_UTF8)
 
 static bool same_addr(const struct mail_addr *a, const struct mail_addr *b)
 {
-    return a->null == b->null && a->literal == b->literal && strcmp(a->local, b->local) == 0 &&
-           strcmp(a->domain, b->domain) == 0;
+    return a->null == b->null && a->literal == b->literal && a->utf8 == b->utf8 &&
+           strcmp(a->local, b->local) == 0 && strcmp(a->domain, b->domain) == 0;
 }
 
 static void check_shape(const struct mail_addr *a, int flags, const uint8_t *p, size_t len,
@@ -43,6 +46,7 @@ static void check_shape(const struct mail_addr *a, int flags, const uint8_t *p, 
     }
     CHECK(a->local[0] != 0);
     CHECK(strlen(a->local) <= MAIL_ADDR_LOCAL_MAX);
+    CHECK(!a->utf8 || (flags & MAIL_ADDR_ALLOW_UTF8));
     if (a->domain[0] == 0) {
         CHECK(flags & MAIL_ADDR_ALLOW_POSTMASTER);
         CHECK(str_eq_nocase(a->local, "postmaster") && !a->literal);
@@ -51,7 +55,7 @@ static void check_shape(const struct mail_addr *a, int flags, const uint8_t *p, 
 
         CHECK(a->domain[0] == '[' && a->domain[dl - 1] == ']');
     } else {
-        CHECK(mail_addr_domain_ok(a->domain, strlen(a->domain)));
+        CHECK(a->utf8 || mail_addr_domain_ok(a->domain, strlen(a->domain)));
     }
 }
 
@@ -120,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(why != NULL && *why != 0);
         /* the most permissive flags may accept it; then it needs one of them */
         if (mail_addr_parse_path(data, size, ALL_FLAGS, &b, &used2, &why) == 0)
-            CHECK(b.null || b.domain[0] == 0 ||
+            CHECK(b.null || b.domain[0] == 0 || b.utf8 ||
                   (data[0] != '<' && !(flags & MAIL_ADDR_ALLOW_NO_BRACKETS)));
         return 0;
     }

@@ -53,6 +53,7 @@ static void check_msg(const struct qmsg *m, const uint8_t *data, size_t size)
         CHECK(r->address != NULL && strlen(r->address) == rlen - 2);
         CHECK(memcmp(r->address, data + r->offset + 2, rlen - 2) == 0);
         CHECK(r->orcpt == NULL || *r->orcpt != 0);
+        CHECK(r->dsn_orcpt == NULL || strchr(r->dsn_orcpt, ';') != NULL);
     }
     for (i = 0; i < m->nattrs; i++) {
         CHECK(m->attrs[i].name != NULL && *m->attrs[i].name != 0 && m->attrs[i].value != NULL);
@@ -88,6 +89,7 @@ static void compare(const struct qmsg *a, const struct qmsg *b)
         CHECK(a->rcpts[i].notify == b->rcpts[i].notify);
         CHECK(same_str(a->rcpts[i].address, b->rcpts[i].address));
         CHECK(same_str(a->rcpts[i].orcpt, b->rcpts[i].orcpt));
+        CHECK(same_str(a->rcpts[i].dsn_orcpt, b->rcpts[i].dsn_orcpt));
     }
     for (i = 0; i < a->nattrs; i++) {
         CHECK(same_str(a->attrs[i].name, b->attrs[i].name));

@@ -136,6 +136,8 @@ class Instance:
             "smtpd_error_sleep_time": "0",
             # no aliases unless a test makes some (the host's /etc/aliases is not ours)
             "alias_maps": "",
+            # test clients are on loopback, in mynetworks: exempt nobody from the bare-newline rule
+            "smtpd_forbid_bare_newline_exclusions": "",
         }
         params.update(main_cf or {})
         self.params = params

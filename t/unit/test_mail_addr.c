@@ -505,6 +505,81 @@ static void test_internal_round_trip(void **state UNUSED)
     unit_rows_check(&rows);
 }
 
+/* RFC 6531 UTF-8: only with MAIL_ADDR_ALLOW_UTF8, only valid shortest-form UTF-8, no controls. */
+struct utf8_case {
+    const char *in;
+    int ok;    /* 1: parses with the flag (and sets utf8), 0: refused even with it */
+    bool utf8; /* the utf8 flag expected when it parses */
+};
+
+static const struct utf8_case utf8_cases[] = {
+    {"<j\xc3\xb6s\xc3\xa9@corp.example>", 1, true},
+    {"<user@b\xc3\xbc"
+     "cher.example>",
+     1, true},
+    {"<\"j\xc3\xb6 s\xc3\xa9\"@corp.example>", 1, true},
+    {"<\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.example>", 1, true},
+    {"<\xf0\x9f\x98\x80@corp.example>", 1, true},
+    {"<plain@corp.example>", 1, false},
+    {"<j\xc3@corp.example>", 0, false},             /* truncated sequence */
+    {"<j\xc0\xaf@corp.example>", 0, false},         /* overlong '/' */
+    {"<j\xe0\x80\xaf@corp.example>", 0, false},     /* overlong, 3 octets */
+    {"<j\xed\xa0\x80@corp.example>", 0, false},     /* a surrogate */
+    {"<j\xf4\x90\x80\x80@corp.example>", 0, false}, /* past U+10FFFF */
+    {"<j\xc2\x85@corp.example>", 0, false},         /* C1 control NEL */
+    {"<j\x80@corp.example>", 0, false},             /* lone continuation */
+    {"<j\xff@corp.example>", 0, false},
+    {"<u@\xc3\xa9-.example>", 0, false},    /* label ends in '-' */
+    {"<\"j\xc3\"@corp.example>", 0, false}, /* bad UTF-8 in quotes */
+};
+
+static void test_utf8(void **state UNUSED)
+{
+    struct unit_rows rows = {.len = 0};
+    char local65[80];
+    size_t i;
+
+    for (i = 0; i < COUNTOF(utf8_cases); i++) {
+        const struct utf8_case *c = utf8_cases + i;
+        size_t len = strlen(c->in), used;
+        struct mail_addr a;
+        const char *why;
+        int r = mail_addr_parse_path((const unsigned char *)c->in, len, MAIL_ADDR_ALLOW_UTF8, &a,
+                                     &used, &why);
+
+        if ((r == 0) != (c->ok == 1))
+            unit_row_fail(&rows, "row %zu: parse %d", i, r);
+        else if (r == 0 && a.utf8 != c->utf8)
+            unit_row_fail(&rows, "row %zu: utf8 %d", i, a.utf8);
+        /* Without the flag no non-ASCII octet is an address. */
+        if (c->utf8 &&
+            mail_addr_parse_path((const unsigned char *)c->in, len, 0, &a, &used, &why) == 0)
+            unit_row_fail(&rows, "row %zu: parsed without MAIL_ADDR_ALLOW_UTF8", i);
+    }
+    unit_rows_check(&rows);
+    /* 32 two-octet characters: 64 octets fit, one more does not (the limit is in octets). */
+    memset(local65, 0, sizeof(local65));
+    for (i = 0; i < 32; i++)
+        memcpy(local65 + 1 + 2 * i, "\xc3\xa9", 2);
+    local65[0] = '<';
+    {
+        struct mail_addr a;
+        const char *why;
+        size_t used;
+        char in[120];
+
+        snprintf(in, sizeof(in), "%s@x.example>", local65);
+        assert_int_equal(mail_addr_parse_path((const unsigned char *)in, strlen(in),
+                                              MAIL_ADDR_ALLOW_UTF8, &a, &used, &why),
+                         0);
+        assert_int_equal(strlen(a.local), 64);
+        snprintf(in, sizeof(in), "%sa@x.example>", local65);
+        assert_int_equal(mail_addr_parse_path((const unsigned char *)in, strlen(in),
+                                              MAIL_ADDR_ALLOW_UTF8, &a, &used, &why),
+                         -1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_quote_internal),
         cmocka_unit_test(test_from_internal),
         cmocka_unit_test(test_internal_round_trip),
+        cmocka_unit_test(test_utf8),
     };
 
     unit_init("test_mail_addr");

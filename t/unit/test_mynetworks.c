@@ -115,12 +115,32 @@ static void test_bad_entry_fails_closed(void **state UNUSED)
     }
 }
 
+/* The same syntax for other parameters (smtpd_forbid_bare_newline_exclusions). */
+static void test_net_list(void **state UNUSED)
+{
+    struct net_list l = {0};
+    char *err = NULL;
+
+    assert_int_equal(net_list_init(&l, "x_exclusions", "192.0.2.0/24, [2001:db8::]/32", &err), 0);
+    assert_true(net_list_match(&l, "192.0.2.77"));
+    assert_true(net_list_match(&l, "2001:db8::1"));
+    assert_false(net_list_match(&l, "198.51.100.1"));
+    assert_int_equal(net_list_init(&l, "x_exclusions", "", &err), 0);
+    assert_false(net_list_match(&l, "192.0.2.77"));
+    assert_int_equal(net_list_init(&l, "x_exclusions", "192.0.2.0/24 bogus", &err), -1);
+    assert_non_null(strstr(err, "x_exclusions: \"bogus\""));
+    assert_false(net_list_match(&l, "192.0.2.77")); /* a bad list matches nothing */
+    free(err);
+    free(l.nets);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_default_and_empty),
         cmocka_unit_test(test_bad_entry_fails_closed),
+        cmocka_unit_test(test_net_list),
     };
 
     unit_init("test_mynetworks");

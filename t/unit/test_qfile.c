@@ -78,7 +78,8 @@ static void write_sample(char *id, size_t idlen, const void *body, size_t body_l
                             body_len - off < chunk ? body_len - off : chunk);
     qfile_content_write(&w, "", 0);
     qfile_content_end(&w);
-    qfile_put_rcpt(&w, "c@[192.0.2.9]", NULL, QFILE_NOTIFY_NEVER); /* after the content */
+    /* after the content, with a DSN ORCPT ('D') */
+    qfile_put_rcpt_dsn(&w, "c@[192.0.2.9]", NULL, QFILE_NOTIFY_NEVER, "rfc822;C+x@example.com");
     dfd = open(QUEUE_INCOMING, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     assert_true(dfd >= 0);
     if (qfile_commit(&w, dfd) != 0)
@@ -118,6 +119,10 @@ static void check_sample(const struct qmsg *m, int fd, const void *body, size_t 
     assert_null(m->rcpts[0].orcpt);
     assert_string_equal(m->rcpts[1].orcpt, "rfc822;B@example.com");
     assert_null(m->rcpts[2].orcpt);
+    /* 'D' is optional: files without it (all before it existed) read as before */
+    assert_null(m->rcpts[0].dsn_orcpt);
+    assert_null(m->rcpts[1].dsn_orcpt);
+    assert_string_equal(m->rcpts[2].dsn_orcpt, "rfc822;C+x@example.com");
     assert_int_equal(m->rcpts[0].notify, 0);
     assert_int_equal(m->rcpts[1].notify, QFILE_NOTIFY_SUCCESS | QFILE_NOTIFY_FAILURE);
     assert_int_equal(m->rcpts[2].notify, QFILE_NOTIFY_NEVER);
@@ -347,7 +352,7 @@ static void test_corrupt_records(void **state UNUSED)
 
     assert_non_null(copy);
     n = record_starts(p, len, starts, COUNTOF(starts));
-    assert_int_equal(n, 12); /* V T F A A A R O R M R E */
+    assert_int_equal(n, 13); /* V T F A A A R O R M D R E */
     for (j = 0; j < n; j++) {
         unsigned char *h = copy + starts[j];
         uint32_t rlen = (uint32_t)p[starts[j] + 1] << 24 | (uint32_t)p[starts[j] + 2] << 16 |
@@ -466,6 +471,8 @@ CASE_MIDDLE(a_upper, QFILE_REC_ATTR, "Bad=x")
 CASE_MIDDLE(a_dash, QFILE_REC_ATTR, "a-b=x")
 CASE_MIDDLE(a_newline, QFILE_REC_ATTR, "a=b\nc")
 CASE_MIDDLE(o_empty, QFILE_REC_ORCPT, "")
+CASE_MIDDLE(dsn_orcpt_alone, QFILE_REC_DSN_ORCPT, "rfc822;x@example.com")
+CASE_MIDDLE(dsn_orcpt_no_type, QFILE_REC_DSN_ORCPT, "x@example.com")
 CASE_MIDDLE(e_early, QFILE_REC_END, "")
 
 static void r_nul(struct buf *b)
@@ -550,6 +557,8 @@ static const struct hand_case hand_cases[] = {
     {"orcpt before end", H_ALL, NULL, orcpt_alone, "original recipient without recipient"},
     {"orcpt twice", H_ALL, orcpt_then_orcpt, NULL, "original recipient without recipient"},
     {"empty orcpt", H_ALL, o_empty, NULL, "bad or repeated record"},
+    {"dsn orcpt before end", H_ALL, NULL, dsn_orcpt_alone, "original recipient without recipient"},
+    {"dsn orcpt without type", H_ALL, dsn_orcpt_no_type, NULL, "bad or repeated record"},
     {"orcpt too long", H_ALL, o_too_long, NULL, "bad or repeated record"},
     {"recipient status", H_ALL, r_status, NULL, "bad recipient record"},
     {"recipient status case", H_ALL, r_status_lower, NULL, "bad recipient record"},
