@@ -105,15 +105,14 @@ static int smtpd_sasl_read(struct smtpd_state *st, enum sasl_mech mech, const ch
         return -1;
     }
     server_watchdog_pat();
-    r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit, &st->term);
+    r = smtpd_get_line(st, (size_t)var_line_length_limit, &st->term);
     if (r < 0) {
         st->lost = true;
         return -1;
     }
     if (r == 0) {
         /* Skip the rest of the line, then say so (as smtpd.c does for commands). */
-        while ((r = stream_get_line(st->client, &st->line, (size_t)var_line_length_limit,
-                                    &st->term)) == 0)
+        while ((r = smtpd_get_line(st, (size_t)var_line_length_limit, &st->term)) == 0)
             ;
         if (r < 0) {
             st->lost = true;
