@@ -111,7 +111,8 @@ def test_auth_offered_only_where_enabled(make_instance, user):
         assert c.cmd("AUTH PLAIN " + plain(ALICE, ALICE_PW)).line == \
             "503 5.5.1 Error: authentication not enabled"
         # nor is MAIL's AUTH= parameter (RFC 4954 5) taken
-        assert c.cmd("MAIL FROM:<%s> AUTH=<>" % ALICE).line == "555 5.5.4 Unsupported option"
+        assert c.cmd("MAIL FROM:<%s> AUTH=<>" % ALICE).line == \
+            "555 5.5.4 Unsupported option: AUTH"
     # on, but smtpd_tls_auth_only (the default) wants TLS first
     a = auth_instance(make_instance, user, smtpd_tls_auth_only="yes")
     with Client(a.inst) as c:

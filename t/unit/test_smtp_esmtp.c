@@ -71,7 +71,11 @@ static const struct param_case mail_cases[] = {
     {"MAIL FROM:<a@b.example> ENVID=a ENVID=b", "501 5.5.4 Bad ENVID parameter syntax"},
     {"MAIL FROM:<a@b.example> NOTIFY=NEVER", "555 5.5.4 Unsupported option: NOTIFY"},
     {"MAIL FROM:<a@b.example> XFOO=1", "555 5.5.4 Unsupported option: XFOO"},
-    {"MAIL FROM:<a@b.example> AUTH=<>", "555 5.5.4 Unsupported option: AUTH"},
+    {"MAIL FROM:<a@b.example> AUTH=<>", NULL},
+    {"MAIL FROM:<a@b.example> AUTH=alice+2Bnews@corp.example", NULL},
+    {"MAIL FROM:<a@b.example> AUTH", "501 5.5.4 Bad AUTH parameter syntax"},
+    {"MAIL FROM:<a@b.example> AUTH=a+2", "501 5.5.4 Bad AUTH parameter syntax"},
+    {"MAIL FROM:<a@b.example> AUTH=<> AUTH=<>", "501 5.5.4 Bad AUTH parameter syntax"},
 };
 
 static void test_mail(void **state UNUSED)
@@ -103,7 +107,8 @@ static void test_mail(void **state UNUSED)
 static void test_mail_values(void **state UNUSED)
 {
     static const char line[] =
-        "MAIL FROM:<a@b.example> SIZE=10 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1";
+        "MAIL FROM:<a@b.example> SIZE=10 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=id+2B1 "
+        "AUTH=alice+2Bnews@corp.example";
     struct smtp_cmd cmd;
     struct smtp_mail_params mp;
     char reply[SMTP_ESMTP_REPLY_MAX];
@@ -116,6 +121,7 @@ static void test_mail_values(void **state UNUSED)
     assert_true(mp.smtputf8);
     assert_int_equal(mp.ret, SMTP_RET_HDRS);
     assert_string_equal(mp.envid, "id+1");
+    assert_string_equal(mp.auth, "alice+news@corp.example");
     /* Nothing given: nothing set. */
     assert_int_equal(smtp_cmd_parse((const unsigned char *)"MAIL FROM:<>", 12, &cmd, &perr), 0);
     assert_int_equal(smtp_esmtp_mail(&cmd, 1000, &mp, reply), 0);
