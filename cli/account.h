@@ -19,6 +19,7 @@
 #define POSTERN_ACCOUNT_H
 
 #include "sys_defs.h"
+#include "msg.h"
 #include "mail_addr.h"
 #include "pass_crypt.h"
 
@@ -44,7 +45,7 @@ struct account_args {
 };
 
 /* postern_account.c */
-NORETURN void account_fail(int status, const char *fmt, ...) PRINTFLIKE(2, 3);
+#define account_fail msg_fatal_code
 /* Take the lock that serializes changes (held until exit). */
 void account_lock(const struct account_table *pass);
 

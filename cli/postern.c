@@ -45,19 +45,8 @@ static NORETURN void usage(int status)
     exit(status);
 }
 
-static NORETURN void fail(int status, const char *fmt, ...) PRINTFLIKE(2, 3);
-
-static void fail(int status, const char *fmt, ...)
-{
-    char text[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    msg_fatal_status(status);
-    msg_fatal("%s", text);
-}
+/* One line on stderr (and the log), and the sysexits.h status. */
+#define fail msg_fatal_code
 
 /* The pid of a running master, or 0. */
 static pid_t master_running(void)

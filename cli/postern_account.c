@@ -66,18 +66,6 @@ static NORETURN void usage(int status)
     exit(status);
 }
 
-void account_fail(int status, const char *fmt, ...)
-{
-    char text[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    msg_fatal_status(status);
-    msg_fatal("%s", text);
-}
-
 /*
  * The Maildir is named after the address, so the local part must make a
  * safe file name: letters, digits and . _ + = -, never "." or ".." or a

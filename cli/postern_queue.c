@@ -44,19 +44,8 @@ static NORETURN void usage(int status)
     exit(status);
 }
 
-static NORETURN void fail(int status, const char *fmt, ...) PRINTFLIKE(2, 3);
-
-static void fail(int status, const char *fmt, ...)
-{
-    char text[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    msg_fatal_status(status);
-    msg_fatal("%s", text);
-}
+/* One line on stderr (and the log), and the sysexits.h status. */
+#define fail msg_fatal_code
 
 /* A JSON string, escaped as Postfix's showq_json does it. */
 static void json_string(const char *s)

@@ -207,17 +207,35 @@ void msg_error(const char *fmt, ...)
     va_end(ap);
 }
 
+/* After the fatal message: the hook, once, then exit. */
+static NORETURN void msg_die(void)
+{
+    static int entered;
+
+    if (msg_exit_hook != NULL && entered++ == 0)
+        msg_exit_hook();
+    exit(msg_exit_status);
+}
+
 void msg_fatal(const char *fmt, ...)
 {
     va_list ap;
-    static int entered;
 
     va_start(ap, fmt);
     msg_emit(LOG_CRIT, "fatal: ", fmt, ap);
     va_end(ap);
-    if (msg_exit_hook != NULL && entered++ == 0)
-        msg_exit_hook();
-    exit(msg_exit_status);
+    msg_die();
+}
+
+void msg_fatal_code(int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    msg_exit_status = status;
+    va_start(ap, fmt);
+    msg_emit(LOG_CRIT, "fatal: ", fmt, ap);
+    va_end(ap);
+    msg_die();
 }
 
 void msg_panic(const char *fmt, ...)

@@ -36,6 +36,8 @@ void msg_debug(const char *fmt, ...) PRINTFLIKE(1, 2);
 void msg_warn(const char *fmt, ...) PRINTFLIKE(1, 2);
 void msg_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 NORETURN void msg_fatal(const char *fmt, ...) PRINTFLIKE(1, 2);
+/* msg_fatal() with this exit status (the sysexits.h code of a user command). */
+NORETURN void msg_fatal_code(int status, const char *fmt, ...) PRINTFLIKE(2, 3);
 NORETURN void msg_panic(const char *fmt, ...) PRINTFLIKE(1, 2);
 
 #endif

@@ -335,9 +335,6 @@ def test_ten_failures_end_the_session(auth):
         assert c.cmd("AUTH PLAIN " + plain(ALICE, ALICE_PW)).code == 235
 
 
-@pytest.mark.skipif(shutil.which("fail2ban-regex") is None or
-                    not os.path.exists("/etc/fail2ban/filter.d/common.conf"),
-                    reason="fail2ban is not installed")
 def test_fail2ban_filter_matches_the_log(auth):
     inst = auth.inst
     with Client(inst, source=OUTSIDE) as c:
