@@ -1,6 +1,10 @@
 /*
  * anvil_session.c - one client connection of the anvil service: the
- * hello, then one request at a time, each answered at once.
+ * hello, then one request at a time, each answered at once.  A client
+ * may send its next request before it read the last reply (a disconnect
+ * it does not wait for, anvil_client_notify()): attr_conn hands out
+ * every whole frame a read brought, in order, so the replies come back
+ * in the order of the requests.
  *
  * A client's connections are counted until it says "disconnect", or
  * until its connection to anvil ends: an smtpd that crashed or was killed

@@ -65,12 +65,15 @@ bool smtpd_limit_connect(struct smtpd_state *st)
     return false;
 }
 
+/*
+ * Nothing waits for the disconnect's reply: it is the last thing a
+ * session does, and the next session's connect reads it first
+ * (anvil_client_notify()).
+ */
 void smtpd_limit_disconnect(struct smtpd_state *st)
 {
-    struct anvil_reply r;
-
     if (st->anvil_counted)
-        (void)limit_count(st, ANVIL_DISCONNECT, &r);
+        (void)anvil_client_notify(ANVIL_SOCKET, ANVIL_DISCONNECT, server_service, st->addr);
     st->anvil_counted = false;
 }
 

@@ -1,8 +1,9 @@
 /*
  * anvil_proto.h - the protocol between the anvil counting service and its
  * clients (smtpd), on the private/anvil socket.  The service sends a hello
- * ("anvil", version 1); the client then sends requests one at a time on
- * the same connection, each answered by one reply:
+ * ("anvil", version 1); the client then sends requests on the same
+ * connection, each answered by one reply, in order (a client may send a
+ * request before it read the reply to the last one):
  *
  *   request:  request  "connect", "disconnect", "message", "recipient"
  *                      or "auth": the event to count
