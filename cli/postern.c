@@ -111,7 +111,7 @@ static void check_config(void)
     char *err, *path;
     const char *why;
     size_t n, i;
-    bool auth = false;
+    bool auth = false, proxymap = false, jailed_smtpd = false;
     uid_t uid;
     gid_t gid;
 
@@ -135,10 +135,16 @@ static void check_config(void)
         if (!program_ok(ents[i].command, &err))
             fail(EX_CONFIG, "%s, line %d: %s", ents[i].file, ents[i].line, err);
         auth |= strcmp(ents[i].command, "auth") == 0;
+        proxymap |= strcmp(ents[i].command, "proxymap") == 0;
+        jailed_smtpd |= ents[i].chroot && strcmp(ents[i].command, "smtpd") == 0;
         if (ents[i].chroot && master_chroot_refused(ents[i].command))
             fail(EX_CONFIG, "%s, line %d: %s cannot run chrooted: %s", ents[i].file, ents[i].line,
                  ents[i].command, master_chroot_refused(ents[i].command));
     }
+    /* A chrooted smtpd would answer 451 to every recipient it must look up. */
+    if (jailed_smtpd && !proxymap)
+        fail(EX_CONFIG, "master.cf: smtpd runs chrooted, but no service runs proxymap, which "
+                        "looks up tables and accounts for it");
     if (!program_ok("master", &err))
         fail(EX_CONFIG, "daemon_directory: %s", err);
     master_cf_free(ents, n);

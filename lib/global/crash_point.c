@@ -45,19 +45,32 @@ static void crash_point_init(void)
         msg_fatal("POSTERN_CRASH_POINT: unknown crash point \"%s\"", name);
 }
 
+/*
+ * POSTERN_CRASH_DIR, opened when the program starts: a daemon that master
+ * runs chrooted can no longer reach it by name when its point fires.
+ */
+static int crash_dir_fd = -1;
+
+__attribute__((constructor)) static void crash_dir_open(void)
+{
+    const char *dir = getenv("POSTERN_CRASH_DIR");
+
+    if (dir && *dir)
+        crash_dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* Claim the one crash of this instance; false if another process had it. */
 static bool crash_claim(void)
 {
     const char *dir = getenv("POSTERN_CRASH_DIR");
-    char path[PATH_MAX];
     int fd;
 
     if (dir == NULL || *dir == 0)
         return true;
-    snprintf(path, sizeof(path), "%s/fired", dir);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0) {
+    if ((fd = openat(crash_dir_fd, "fired", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                     0644)) < 0) {
         if (errno != EEXIST)
-            msg_warn("crash point: create %s: %m", path);
+            msg_warn("crash point: create %s/fired: %m", dir);
         return false;
     }
     (void)close(fd);

@@ -4,6 +4,7 @@
 #include "sys_defs.h"
 #include "local_user.h"
 #include "mail_params.h"
+#include "proxy_client.h"
 #include "strutil.h"
 
 /* The parts of a passwd entry an account keeps. */
@@ -17,12 +18,26 @@ static int local_user_fill(const struct passwd *pw, struct local_user *u)
     return LOCAL_USER_FOUND;
 }
 
-int local_user_lookup(const char *local_part, struct local_user *u)
+/* The account named u->name, from the system or, in a chroot, from proxymap. */
+static int local_user_getpw(struct local_user *u)
 {
     struct passwd pw, *res = NULL;
     char pwbuf[4096];
-    size_t n;
     int err;
+
+    if (proxy_client_enabled())
+        return proxy_client_passwd(u->name, u);
+    err = getpwnam_r(u->name, &pw, pwbuf, sizeof(pwbuf), &res);
+    if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM)
+        return LOCAL_USER_RETRY;
+    if (res == NULL)
+        return LOCAL_USER_UNKNOWN;
+    return local_user_fill(&pw, u);
+}
+
+int local_user_lookup(const char *local_part, struct local_user *u)
+{
+    size_t n;
 
     memset(u, 0, sizeof(*u));
     n = *var_recipient_delimiter ? strcspn(local_part, var_recipient_delimiter)
@@ -37,12 +52,7 @@ int local_user_lookup(const char *local_part, struct local_user *u)
     /* Names that getpwnam() would take but are not plain account names. */
     if (strchr(u->name, '/') || u->name[0] == '.' || u->name[0] == '-')
         return LOCAL_USER_UNKNOWN;
-    err = getpwnam_r(u->name, &pw, pwbuf, sizeof(pwbuf), &res);
-    if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM)
-        return LOCAL_USER_RETRY;
-    if (res == NULL)
-        return LOCAL_USER_UNKNOWN;
-    return local_user_fill(&pw, u);
+    return local_user_getpw(u);
 }
 
 int local_user_by_uid(uid_t uid, struct local_user *u)
@@ -64,17 +74,8 @@ int local_user_by_uid(uid_t uid, struct local_user *u)
 
 int local_user_by_name(const char *name, struct local_user *u)
 {
-    struct passwd pw, *res = NULL;
-    char pwbuf[4096];
-    int err;
-
     memset(u, 0, sizeof(*u));
     if (str_copy(u->name, name, sizeof(u->name)) >= sizeof(u->name))
         return LOCAL_USER_UNKNOWN;
-    err = getpwnam_r(name, &pw, pwbuf, sizeof(pwbuf), &res);
-    if (err != 0 && err != ENOENT && err != ESRCH && err != EBADF && err != EPERM)
-        return LOCAL_USER_RETRY;
-    if (res == NULL)
-        return LOCAL_USER_UNKNOWN;
-    return local_user_fill(&pw, u);
+    return local_user_getpw(u);
 }

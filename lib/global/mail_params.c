@@ -13,6 +13,8 @@
 #include "buf.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "dict.h"
+#include "proxy_client.h"
 #include "strutil.h"
 
 char *var_config_dir, *var_queue_dir, *var_daemon_dir, *var_command_dir, *var_data_dir;
@@ -43,6 +45,7 @@ long long var_smtpd_client_connection_count_limit, var_smtpd_client_connection_r
 long long var_smtpd_client_message_rate_limit, var_smtpd_client_recipient_rate_limit;
 char *var_smtpd_client_event_limit_exceptions;
 bool var_smtpd_per_record_deadline;
+char *var_proxy_read_maps;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
 bool var_local_extension_folders;
@@ -265,6 +268,14 @@ static const struct param params[] = {
     BOOL("smtpd_per_record_deadline", "${stress?yes}${stress:no}", &var_smtpd_per_record_deadline),
     /* local delivery: aliases, .forward, commands and files, as Postfix's local(8) */
     STR("alias_maps", "hash:/etc/aliases", &var_alias_maps),
+    /* What proxymap serves: every table smtpd's parameters may name, not the password table. */
+    STR("proxy_read_maps",
+        "$alias_maps $virtual_alias_maps $virtual_alias_domains $virtual_mailbox_maps "
+        "$virtual_mailbox_domains $virtual_uid_maps $virtual_gid_maps $mydestination "
+        "$relay_domains $smtpd_sender_login_maps $smtpd_client_restrictions "
+        "$smtpd_helo_restrictions $smtpd_sender_restrictions $smtpd_relay_restrictions "
+        "$smtpd_recipient_restrictions $smtpd_data_restrictions",
+        &var_proxy_read_maps),
     STR("alias_database", "hash:/etc/aliases", &var_alias_database),
     SET("allow_mail_to_commands", "alias, forward", &var_allow_mail_to_commands,
         "alias|forward|include"),
@@ -608,6 +619,8 @@ int mail_conf_load(const char *config_dir, char *const *overrides, char **error_
     struct buf val;
 
     mail_conf_reset();
+    /* "proxy:type:name" is a table kind wherever main.cf is read. */
+    dict_register_proxy(&dict_proxy_ops);
     load_config_dir = mail_conf_dir(config_dir);
     path = load_main_cf ? xstrdup(load_main_cf) : xasprintf("%s/main.cf", load_config_dir);
     if (conf_read_file(&main_cf, path, error_r) < 0) {

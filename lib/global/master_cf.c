@@ -309,10 +309,9 @@ const char *master_chroot_refused(const char *command)
         const char *command;
         const char *why;
     } refused[] = {
-        {"smtpd", "recipient checks need the system account database, which a chroot "
-                  "does not have"},
         {"local", "it delivers as each recipient, in their home directories"},
         {"auth", "it reads the password table, which lives outside the queue"},
+        {"proxymap", "it exists to look up, for chrooted daemons, what lives outside the queue"},
     };
     size_t i;
 

@@ -4,6 +4,9 @@
  */
 #include "sys_defs.h"
 #include <sys/prctl.h>
+#ifdef POSTERN_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
 #include "server.h"
 #include "master_proto.h"
 #include "master_cf.h"
@@ -13,6 +16,7 @@
 #include "mymalloc.h"
 #include "msg.h"
 #include "priv.h"
+#include "proxy_client.h"
 #include "sock.h"
 #include "strutil.h"
 
@@ -195,6 +199,33 @@ int server_user_lookup(const char *param, uid_t *uid_r, gid_t *gid_r, char **err
     return 0;
 }
 
+/*
+ * Before anything is opened for a daemon that master runs chrooted in the
+ * queue directory: what it must look up outside goes through proxymap,
+ * and what the C library would read lazily from outside is read now.
+ */
+static void server_jail_prepare(const char *program)
+{
+    if (master_chroot_refused(program))
+        msg_fatal("%s cannot run chrooted (%s): set its chroot column in master.cf to n", program,
+                  master_chroot_refused(program));
+    proxy_client_enable();
+    tzset(); /* /etc/localtime, for the dates of Received: headers and logs */
+    msg_syslog_connect();
+}
+
+/*
+ * LeakSanitizer's check at exit lists threads through /proc, which the
+ * jail lacks, and then spins: in sanitizer builds a chrooted daemon checks
+ * for leaks once now instead, which also turns the check at exit off.
+ */
+static void server_jail_leak_check(void)
+{
+#ifdef POSTERN_ASAN
+    __lsan_do_leak_check();
+#endif
+}
+
 /* Become the service's user for good (mail_owner unless opts say otherwise). */
 static void server_drop(const char *program, const struct server_opts *opts)
 {
@@ -207,6 +238,8 @@ static void server_drop(const char *program, const struct server_opts *opts)
     if (!server_unpriv)
         msg_warn("%s ignores unpriv=n in master.cf: it always runs as %s", program,
                  opts->user_param ? mail_param_value(opts->user_param) : var_mail_owner);
+    if (server_chroot)
+        server_jail_leak_check();
     priv_drop(uid, gid, server_chroot ? var_queue_dir : NULL);
 }
 
@@ -254,11 +287,10 @@ static void server_init(int argc, char **argv, const char *program, const struct
         server_stress = 1;
     server_master_pid = getppid();
 
+    if (server_chroot)
+        server_jail_prepare(program);
     if (opts->pre_jail)
         opts->pre_jail();
-    if (server_chroot && master_chroot_refused(program))
-        msg_fatal("%s cannot run chrooted (%s): set its chroot column in master.cf to n", program,
-                  master_chroot_refused(program));
     if (opts->keep_root) {
         if (server_unpriv)
             msg_fatal("%s needs root: set its unpriv column in master.cf to n", program);

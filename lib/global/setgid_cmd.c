@@ -16,12 +16,7 @@
  * and the sanitizers ignore $ASAN_OPTIONS there (secure mode).  Say it
  * here; release builds have no sanitizer and no such function.
  */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SETGID_CMD_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(SETGID_CMD_ASAN)
+#ifdef POSTERN_ASAN
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
 {

@@ -328,7 +328,7 @@ static int tls_sni_load(const struct tls_server_params *p, char **error_r)
         *error_r = xasprintf("%s: SNI tables must be texthash:, hash: or btree:", p->sni_maps);
         return -1;
     }
-    if (dict_open(p->sni_maps, DICT_FLAG_FOLD, &l.dict, error_r) < 0)
+    if (dict_open(p->sni_maps, DICT_FLAG_FOLD | DICT_FLAG_DIRECT, &l.dict, error_r) < 0)
         return -1;
     if ((fd = open(colon + 1, O_RDONLY | O_CLOEXEC)) < 0) {
         *error_r = xasprintf("open %s: %m", colon + 1);

@@ -16,6 +16,25 @@ static const struct dict_ops *const dict_kinds[] = {
     &dict_inline_ops, &dict_regexp_ops, &dict_pcre_ops,
 };
 
+/*
+ * The "proxy" kind (lib/global/dict_proxy.c: it needs the daemons'
+ * protocol, which this layer does not know) and whether every table kept
+ * in a file goes through it.
+ */
+static const struct dict_ops *dict_proxy_kind;
+static bool dict_proxy_all;
+
+void dict_register_proxy(const struct dict_ops *proxy)
+{
+    dict_proxy_kind = proxy;
+}
+
+void dict_proxy_files(const struct dict_ops *proxy)
+{
+    dict_proxy_kind = proxy;
+    dict_proxy_all = true;
+}
+
 /* A replaced file is looked for at most this often. */
 #define DICT_CHECK_MS 1000
 
@@ -34,6 +53,9 @@ static const struct dict_ops *dict_kind(const char *type, size_t len)
     for (i = 0; i < COUNTOF(dict_kinds); i++)
         if (strlen(dict_kinds[i]->type) == len && strncmp(dict_kinds[i]->type, type, len) == 0)
             return dict_kinds[i];
+    if (dict_proxy_kind && strlen(dict_proxy_kind->type) == len &&
+        strncmp(dict_proxy_kind->type, type, len) == 0)
+        return dict_proxy_kind;
     return NULL;
 }
 
@@ -77,6 +99,12 @@ int dict_open(const char *spec, int flags, struct dict **d_r, char **error_r)
     d->ops = ops;
     d->spec = xstrdup(spec);
     d->name = xstrdup(colon + 1);
+    /* A file outside a chroot: the proxy opens the whole "type:name" for us. */
+    if (dict_proxy_all && ops->file && !(flags & DICT_FLAG_DIRECT)) {
+        d->ops = ops = dict_proxy_kind;
+        free(d->name);
+        d->name = xstrdup(spec);
+    }
     d->flags = flags;
     if (ops->open(d, d->name, &why) < 0) {
         *error_r = xasprintf("%s: %s", spec, why);

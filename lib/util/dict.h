@@ -27,6 +27,8 @@
 #include "sys_defs.h"
 
 #define DICT_FLAG_FOLD 0x1 /* fold keys to lower case (the default) */
+/* Open the file here even when dict_proxy_files() is on (read as root before a chroot). */
+#define DICT_FLAG_DIRECT 0x2
 
 #define DICT_KEY_MAX 1024    /* longest key looked up or stored */
 #define DICT_VALUE_MAX 65536 /* longest value */
@@ -72,6 +74,17 @@ int dict_lookup(struct dict *d, const char *key, const char **value_r, char **er
 void dict_close(struct dict *d);
 /* The owner of the table's file when it was (re)opened; -1 for tables without one. */
 int dict_owner(const struct dict *d, uid_t *uid_r);
+
+/*
+ * The "proxy" kind, "proxy:type:name", which looks type:name up in another
+ * process (lib/global/dict_proxy.c registers it).  With
+ * dict_proxy_files(), every table kept in a file (hash:, btree:,
+ * texthash:, regexp:, pcre:) opens through it too, unless the caller
+ * asks for DICT_FLAG_DIRECT: for a daemon about to chroot, whose files
+ * will be out of its sight.
+ */
+void dict_register_proxy(const struct dict_ops *proxy);
+void dict_proxy_files(const struct dict_ops *proxy);
 
 /* Is type one of the kinds dict_open() knows?  (For checking configuration.) */
 bool dict_type_known(const char *type);

@@ -63,6 +63,14 @@ void msg_syslog(bool on)
     msg_to_syslog = on && msg_file_fd < 0;
 }
 
+void msg_syslog_connect(void)
+{
+    if (msg_to_syslog && !msg_syslog_open) {
+        openlog(msg_ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+        msg_syslog_open = true;
+    }
+}
+
 void msg_fatal_status(int status)
 {
     msg_exit_status = status;
@@ -153,10 +161,7 @@ static void msg_emit(int prio, const char *prefix, const char *fmt, va_list ap)
                      (long)msg_getpid(), text);
         msg_write_all(msg_file_fd, line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
     } else if (msg_to_syslog) {
-        if (!msg_syslog_open) {
-            openlog(msg_ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
-            msg_syslog_open = true;
-        }
+        msg_syslog_connect();
         syslog(prio, "%s", text);
     }
     if (msg_to_stderr) {

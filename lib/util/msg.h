@@ -26,6 +26,13 @@ void msg_stderr(bool on, bool with_pid);
 int msg_logfile(const char *path, const char **error_r);
 /* Turn syslog output off (for commands that only talk to their user). */
 void msg_syslog(bool on);
+/*
+ * Connect to syslog now rather than at the first message: a process about
+ * to chroot must, since /dev/log is outside the jail.  (A syslog daemon
+ * that restarts while it runs is reached again only through a socket in
+ * the jail, as with Debian's Postfix.)
+ */
+void msg_syslog_connect(void);
 /* Exit status that msg_fatal() uses (default 1; user commands use sysexits.h). */
 void msg_fatal_status(int status);
 /* Called once before msg_fatal() exits, e.g. to remove a temporary file. */

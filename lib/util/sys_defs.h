@@ -55,6 +55,15 @@
 
 #define COUNTOF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Built with AddressSanitizer (clang says so with __has_feature, gcc with a macro). */
+#if defined(__SANITIZE_ADDRESS__)
+#define POSTERN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POSTERN_ASAN 1
+#endif
+#endif
+
 /* Case-insensitive ASCII comparisons that never depend on the locale. */
 #define ASCII_TOLOWER(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + ('a' - 'A') : (c))
 

@@ -108,7 +108,7 @@ class Instance:
     """A Postern instance; use as a context manager or call start()/stop()."""
 
     def __init__(self, addr="127.0.0.2", main_cf=None, master_cf=None, dns=None, ptr=None,
-                 mydomain="test.example"):
+                 mydomain="test.example", chroot=None):
         self.addr = addr
         self.port = free_port(addr)
         self.dir = tempfile.mkdtemp(prefix="postern-test-")
@@ -120,6 +120,17 @@ class Instance:
         os.makedirs(self.etc)
         os.makedirs(self.sanitizer_dir)
         os.chmod(self.sanitizer_dir, 0o1777)
+        # smtpd runs chrooted in the queue, as the shipped master.cf has it
+        # (POSTERN_TEST_CHROOT=0 or chroot=False: not), so that the whole
+        # suite runs that way.  Its sanitizer reports go to the same path
+        # inside the jail.
+        if chroot is None:
+            chroot = os.environ.get("POSTERN_TEST_CHROOT", "1") != "0"
+        self.chroot = chroot
+        self.jail_sanitizer_dir = self.queue + self.sanitizer_dir
+        if chroot:
+            os.makedirs(self.jail_sanitizer_dir)
+            os.chmod(self.jail_sanitizer_dir, 0o1777)
         self.domain = mydomain
         self.hostname = "mx." + mydomain
         params = {
@@ -164,8 +175,24 @@ class Instance:
                 f.write("%s = %s\n" % (k, v))
 
     def write_master_cf(self, lines):
+        """Write master.cf; with self.chroot, every smtpd line runs chrooted
+        and a proxymap service is added for them if the lines have none."""
+        lines = list(lines)
+        if self.chroot:
+            lines = [self._jailed(l) for l in lines]
+            if any(l.split()[4:5] == ["y"] and l.split()[7:8] == ["smtpd"] for l in lines) \
+                    and not any(l.split()[7:8] == ["proxymap"] for l in lines):
+                lines.append("proxymap unix - - n - - proxymap")
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
             f.write("\n".join(lines) + "\n")
+
+    @staticmethod
+    def _jailed(line):
+        """An smtpd service line with its chroot column set to y."""
+        w = line.split()
+        if len(w) < 8 or w[7] != "smtpd" or w[4] not in ("n", "-"):
+            return line
+        return re.sub(r"^(\s*(?:\S+\s+){4})\S+", lambda m: m.group(1) + "y", line, count=1)
 
     def write_dns(self, local_data, ptr):
         """An unbound.conf with only these records: nothing leaves the machine."""
@@ -292,7 +319,8 @@ class Instance:
         self.cleanup()
 
     def check_sanitizers(self):
-        reports = glob.glob(os.path.join(self.sanitizer_dir, "*"))
+        reports = glob.glob(os.path.join(self.sanitizer_dir, "*")) + \
+            glob.glob(os.path.join(self.jail_sanitizer_dir, "*"))
         text = "".join(open(p, errors="replace").read() for p in reports)
         assert not reports, "sanitizer reports in %s:\n%s" % (self.sanitizer_dir, text[:5000])
         log = self.read_log()

@@ -80,7 +80,7 @@ def test_check_reports_master_cf_errors(make_instance):
              ("smtp inet maybe - n - - smtpd", "must be y, n or -"),
              ("smtp inet n - n - - nosuchprogram", "nosuchprogram"),
              ("qmgr unix n - n 300 1 qmgr", "duplicate service"),
-             ("127.0.0.9:2999 inet n - y - - smtpd", "smtpd cannot run chrooted"),
+             ("local2 unix - n y - - local", "local cannot run chrooted"),
              ("127.0.0.9:2999 inet n - n - - smtpd -o smtpd_timeout=forever",
               'bad value "forever" for smtpd_timeout')]
     for line, why in cases:
@@ -89,6 +89,22 @@ def test_check_reports_master_cf_errors(make_instance):
         assert r.returncode == EX_CONFIG, line
         msg = one_line(r.stderr)
         assert "%s, line %d:" % (path, len(inst.master_cf) + 1) in msg and why in msg, (line, msg)
+
+
+def test_check_wants_proxymap_for_chrooted_smtpd(make_instance):
+    """A chrooted smtpd looks tables and accounts up through proxymap:
+    postern check refuses a master.cf that runs one without it."""
+    inst = make_instance(start=False)
+    lines = [l.replace(" inet n - n ", " inet n - y ") for l in inst.master_cf
+             if "proxymap" not in l]
+    with open(os.path.join(inst.etc, "master.cf"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    r = inst.postern("check", check=False)
+    assert r.returncode == EX_CONFIG, r.stderr
+    assert "smtpd runs chrooted, but no service runs proxymap" in one_line(r.stderr)
+    with open(os.path.join(inst.etc, "master.cf"), "a") as f:
+        f.write("proxymap unix - - n - - proxymap\n")
+    assert inst.postern("check", check=False).returncode == 0
 
 
 def test_status_start_stop(make_instance):
