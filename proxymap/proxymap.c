@@ -70,7 +70,7 @@ static struct dict *proxy_table(const struct proxy_request *r, struct proxy_repl
     if (htable_find(&proxy_allowed, r->table) == NULL) {
         msg_warn("request for table %s denied: it is not in proxy_read_maps", r->table);
         reply->status = PROXY_DENIED;
-        *reason_r = xasprintf("%s: not in proxymap's proxy_read_maps", r->table);
+        *reason_r = xstrdup("not in proxymap's proxy_read_maps");
         return NULL;
     }
     snprintf(key, sizeof(key), "%d:%s", r->flags & DICT_FLAG_FOLD, r->table);
