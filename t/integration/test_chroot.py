@@ -169,3 +169,16 @@ def test_unchrooted_smtpd_looks_up_itself(make_instance, user):
         assert rcpt(s, user.name + "@test.example") == 250
         assert rcpt(s, "nosuchuser@test.example") == 550
     assert "proxymap" not in open(os.path.join(inst.etc, "master.cf")).read()
+
+
+def test_received_header_keeps_the_time_zone(make_instance, user):
+    """The zone file is read before the chroot, which hides it: the
+    Received: header's date is in local time, not UTC."""
+    inst = make_instance(start=False)
+    inst.extra_env = {"TZ": "Asia/Kolkata"}  # +0530 all year
+    inst.start()
+    with smtplib.SMTP(inst.addr, inst.port, timeout=30) as s:
+        s.sendmail("a@client.test", [user.name + "@test.example"], "Subject: tz\r\n\r\nhi\r\n")
+    text = open(user.wait_for(1)[0]).read()
+    received = text.split("\n\n")[0].split("Received:")[1]
+    assert "+0530" in received, received
