@@ -26,6 +26,7 @@
 #include "qfile.h"
 #include "queue.h"
 #include "deliver_proto.h"
+#include "deliver_agent.h"
 #include "alias_list.h"
 #include "local_user.h"
 #include "htable.h"
@@ -44,6 +45,7 @@ struct local_result {
 /* What the delivery of one recipient needs from the request and the file. */
 struct local_msg {
     const char *queue_id;
+    const struct deliver_file *file;
     const struct qmsg *q;
     int fd;              /* the queue file, open and locked */
     bool recovered;      /* look for copies an earlier attempt made */
