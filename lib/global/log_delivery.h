@@ -19,4 +19,19 @@ void log_delivery_orig(const char *queue_id, const char *rcpt, const char *orig,
                        long long arrival_sec, long arrival_usec, const char *dsn,
                        const char *status, const char *reason);
 
+/*
+ * Everything a line can hold; orig and delays may be NULL.  delays is
+ * Postfix's "a/b/c/d" (before the queue manager, in it, connection set-up,
+ * transmission), which the smtp client logs after delay=.
+ */
+struct log_delivery_fields {
+    const char *queue_id, *rcpt, *orig, *relay;
+    long long arrival_sec;
+    long arrival_usec;
+    const char *delays, *dsn, *status, *reason;
+};
+void log_delivery_fields(const struct log_delivery_fields *f);
+/* A delay in seconds in Postfix's style: two significant digits, whole seconds from 10. */
+void log_delivery_seconds(double seconds, char *out, size_t len);
+
 #endif

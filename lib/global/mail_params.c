@@ -35,6 +35,12 @@ long long var_ipc_timeout, var_queue_run_delay, var_minimal_backoff_time;
 long long var_maximal_backoff_time, var_maximal_queue_lifetime;
 long long var_default_destination_concurrency_limit, var_qmgr_message_active_limit;
 long long var_smtp_tcp_port, var_daemon_timeout;
+long long var_smtp_connect_timeout, var_smtp_helo_timeout, var_smtp_starttls_timeout;
+long long var_smtp_mail_timeout, var_smtp_rcpt_timeout, var_smtp_data_init_timeout;
+long long var_smtp_data_xfer_timeout, var_smtp_data_done_timeout, var_smtp_quit_timeout;
+long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
+bool var_smtp_skip_5xx_greeting;
+char *var_smtp_helo_name, *var_smtp_tls_security_level;
 long long var_deliver_lock_attempts, var_deliver_lock_delay, var_stale_lock_time;
 char *var_stress, *var_default_database_type;
 char *var_auth_owner, *var_auth_password_maps;
@@ -223,6 +229,21 @@ static const struct param params[] = {
     INT("qmgr_message_active_limit", "20000", &var_qmgr_message_active_limit, 1, 10000000),
     STR("dns_resolver_conf", "", &var_dns_resolver_conf),
     INT("smtp_tcp_port", "25", &var_smtp_tcp_port, 1, 65535),
+    /* The outbound client (smtp/), with Postfix's names and defaults. */
+    TIME("smtp_connect_timeout", "30s", &var_smtp_connect_timeout, 's', 1, 3600),
+    TIME("smtp_helo_timeout", "300s", &var_smtp_helo_timeout, 's', 1, 3600),
+    TIME("smtp_starttls_timeout", "300s", &var_smtp_starttls_timeout, 's', 1, 3600),
+    TIME("smtp_mail_timeout", "300s", &var_smtp_mail_timeout, 's', 1, 3600),
+    TIME("smtp_rcpt_timeout", "300s", &var_smtp_rcpt_timeout, 's', 1, 3600),
+    TIME("smtp_data_init_timeout", "120s", &var_smtp_data_init_timeout, 's', 1, 3600),
+    TIME("smtp_data_xfer_timeout", "180s", &var_smtp_data_xfer_timeout, 's', 1, 3600),
+    TIME("smtp_data_done_timeout", "600s", &var_smtp_data_done_timeout, 's', 1, 3600),
+    TIME("smtp_quit_timeout", "300s", &var_smtp_quit_timeout, 's', 1, 3600),
+    STR("smtp_helo_name", "$myhostname", &var_smtp_helo_name),
+    ENUM("smtp_tls_security_level", "may", &var_smtp_tls_security_level, "none|may|encrypt"),
+    INT("smtp_mx_address_limit", "5", &var_smtp_mx_address_limit, 0, 1000),
+    INT("smtp_mx_session_limit", "2", &var_smtp_mx_session_limit, 0, 1000),
+    BOOL("smtp_skip_5xx_greeting", "yes", &var_smtp_skip_5xx_greeting),
     TIME("daemon_timeout", "18000s", &var_daemon_timeout, 's', 1, 86400 * 7),
     INT("deliver_lock_attempts", "20", &var_deliver_lock_attempts, 1, 1000),
     TIME("deliver_lock_delay", "1s", &var_deliver_lock_delay, 's', 1, 3600),

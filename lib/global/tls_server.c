@@ -419,17 +419,6 @@ bool tls_server_ready(void)
     return tls_ctx != NULL;
 }
 
-static void tls_info_get(SSL *ssl, struct tls_info *info)
-{
-    const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
-
-    memset(info, 0, sizeof(*info));
-    str_copy(info->protocol, SSL_get_version(ssl), sizeof(info->protocol));
-    str_copy(info->cipher, c ? SSL_CIPHER_get_name(c) : "unknown", sizeof(info->cipher));
-    info->bits = c ? SSL_CIPHER_get_bits(c, &info->alg_bits) : 0;
-    info->reused = SSL_session_reused(ssl) == 1;
-}
-
 int tls_server_start(struct stream *s, const char *client, struct tls_info *info_r)
 {
     SSL *ssl;

@@ -14,9 +14,7 @@
 
 #include "sys_defs.h"
 #include "stream.h"
-
-#define TLS_PROTO_NAME_MAX 16
-#define TLS_CIPHER_NAME_MAX 64
+#include "tls_info.h"
 
 /* What a daemon configures; strings are main.cf values (lists: commas or spaces). */
 struct tls_server_params {
@@ -29,14 +27,6 @@ struct tls_server_params {
     const char *ticket_key_file;          /* shared session ticket keys, or "" for none */
     long long ticket_key_lifetime;        /* seconds a ticket key encrypts */
     int loglevel;                         /* Postfix's smtpd_tls_loglevel */
-};
-
-/* What the client and we agreed on, for logs, Received: and AUTH. */
-struct tls_info {
-    char protocol[TLS_PROTO_NAME_MAX]; /* "TLSv1.3" */
-    char cipher[TLS_CIPHER_NAME_MAX];  /* "TLS_AES_256_GCM_SHA384" */
-    int bits, alg_bits;
-    bool reused; /* resumed from a ticket */
 };
 
 /*

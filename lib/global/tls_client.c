@@ -1,0 +1,55 @@
+/*
+ * tls_client.c - the outbound TLS handshake (see tls_client.h).
+ */
+#include "sys_defs.h"
+#include "tls_client.h"
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include "msg.h"
+#include "stream_tls.h"
+
+static SSL_CTX *tls_client_ctx;
+
+int tls_client_init(char **error_r)
+{
+    if (tls_client_ctx)
+        return 0;
+    if ((tls_client_ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+        SSL_CTX_set_min_proto_version(tls_client_ctx, TLS1_2_VERSION) != 1) {
+        *error_r = stream_tls_reason("cannot make the TLS client context");
+        SSL_CTX_free(tls_client_ctx);
+        tls_client_ctx = NULL;
+        return -1;
+    }
+    SSL_CTX_set_verify(tls_client_ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_mode(tls_client_ctx,
+                     SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    return 0;
+}
+
+int tls_client_start(struct stream *s, const char *servername, const char *peer,
+                     struct tls_info *info_r, char **error_r)
+{
+    X509 *cert;
+    SSL *ssl;
+
+    if (tls_client_ctx == NULL)
+        msg_panic("tls_client_start: no TLS context");
+    if ((ssl = SSL_new(tls_client_ctx)) == NULL) {
+        *error_r = stream_tls_reason("SSL_new failed");
+        return -1;
+    }
+    /* SNI takes a host name, never an address literal. */
+    if (servername && *servername && strspn(servername, "0123456789.:") != strlen(servername))
+        (void)SSL_set_tlsext_host_name(ssl, servername);
+    if (stream_tls_connect(s, ssl, error_r) < 0)
+        return -1;
+    ssl = stream_tls_ssl(s);
+    tls_info_get(ssl, info_r);
+    cert = SSL_get1_peer_certificate(ssl);
+    msg_info("%s TLS connection established to %s: %s with cipher %s (%d/%d bits)",
+             cert ? "Untrusted" : "Anonymous", peer, info_r->protocol, info_r->cipher,
+             info_r->bits, info_r->alg_bits);
+    X509_free(cert);
+    return 0;
+}

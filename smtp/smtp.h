@@ -1,0 +1,91 @@
+/*
+ * smtp.h - the outbound SMTP client: takes the recipients that qmgr hands
+ * it from the remote/ queue and delivers them to the servers of their
+ * domains (or to relayhost), one request at a time per process, as many
+ * processes as qmgr opens connections (Postfix's model).
+ *
+ *   smtp.c          the request: recipients grouped by destination, each
+ *                   result marked in the queue file, synced, then replied
+ *   smtp_connect.c  a destination to a list of servers (relayhost, MX,
+ *                   implicit MX), tried in order until one takes the mail
+ *   smtp_proto.c    one session with one server: greeting, EHLO (HELO),
+ *                   STARTTLS, MAIL, RCPT, DATA (pipelined when offered)
+ *   smtp_body.c     the queue file's content on the wire: CRLF line ends,
+ *                   dot-stuffed, no bare CR
+ *
+ * Every outcome of a recipient is decided, and logged, in one place:
+ * smtp_rcpt_done().
+ */
+#ifndef POSTERN_SMTP_H
+#define POSTERN_SMTP_H
+
+#include "sys_defs.h"
+#include "deliver_agent.h"
+#include "smtp_reply.h"
+#include "stream.h"
+
+#define SMTP_REASON_MAX 600
+#define SMTP_HOST_MAX 255
+#define SMTP_PEER_MAX (SMTP_HOST_MAX + 64) /* "host[address]:port" */
+
+/* One recipient of the request, while its destination is tried. */
+struct smtp_rcpt {
+    const struct deliver_rcpt *req;
+    const struct qrcpt *q;     /* in the queue file */
+    bool done;                 /* the outcome is decided (and logged) */
+    bool accepted;             /* the current session's RCPT got 2xx */
+    enum deliver_status status;
+    char dsn[8];
+    char reason[SMTP_REASON_MAX];
+};
+
+/* One destination of the request: the recipients of one domain (or all, via relayhost). */
+struct smtp_dest {
+    const struct deliver_request *req;
+    const struct qmsg *q;
+    int fd;                   /* the queue file, for the content */
+    char domain[SMTP_HOST_MAX + 1];
+    struct smtp_rcpt **rcpts; /* into the request's array */
+    size_t n;
+    int64_t start_ms;         /* when the request reached us */
+    int64_t conn_ms;          /* when the session that delivered started */
+    int64_t xfer_ms;          /* when the session was ready for MAIL */
+    char last_reason[SMTP_REASON_MAX]; /* why the last server did not take the mail */
+    char last_dsn[8];
+};
+
+/* One connected server. */
+struct smtp_session {
+    struct stream *s;
+    char host[SMTP_HOST_MAX + 1]; /* as found in DNS, or the literal */
+    char addr[64];
+    int port;
+    char peer[SMTP_PEER_MAX];     /* "host[addr]:port", for log lines and relay= */
+    struct smtp_ehlo ehlo;
+    bool tls;
+};
+
+/* What a session says about trying the next server. */
+enum smtp_next {
+    SMTP_NEXT_DONE,      /* every recipient has an outcome */
+    SMTP_NEXT_SERVER,    /* this server did not take the mail: try another */
+    SMTP_NEXT_PLAINTEXT, /* STARTTLS failed at "may": this server again, without it */
+};
+
+/* smtp.c: decide one recipient's outcome and log it. */
+void smtp_rcpt_done(struct smtp_dest *d, struct smtp_rcpt *r, const char *relay,
+                    enum deliver_status status, const char *dsn, const char *reason);
+/* Decide every recipient of d still open. */
+void smtp_dest_fail(struct smtp_dest *d, const char *relay, enum deliver_status status,
+                    const char *dsn, const char *reason);
+
+/* smtp_connect.c: deliver to one destination, trying its servers in order. */
+void smtp_connect_dest(struct smtp_dest *d);
+
+/* smtp_proto.c: one session on a connected stream; with tls_ok false, no STARTTLS. */
+enum smtp_next smtp_session_run(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok);
+
+/* smtp_body.c: send the message content of d after DATA; -1 with the stream's error. */
+int smtp_body_send(struct smtp_dest *d, struct stream *s);
+
+#endif
