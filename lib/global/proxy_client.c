@@ -48,8 +48,8 @@ static bool proxy_client_connect(const char **why_r)
     }
     proxy_stream = stream_open(fd, PROXY_CLIENT_TIMEOUT_MS);
     if (attr_read_frame(proxy_stream, &proxy_frame, why_r) == 0 &&
-        attr_check_hello(proxy_frame.data, proxy_frame.len, PROXY_PROTOCOL, PROXY_VERSION,
-                         why_r) == 0)
+        attr_check_hello(proxy_frame.data, proxy_frame.len, PROXY_PROTOCOL, PROXY_VERSION, why_r) ==
+            0)
         return true;
     proxy_client_close();
     return false;

@@ -70,8 +70,8 @@ void proxy_request_encode(struct buf *b, const struct proxy_request *r)
 void proxy_reply_encode(struct buf *b, const struct proxy_reply *r)
 {
     size_t start = attr_frame_begin(b);
-    struct wire_reply w = {status_names[r->status], r->value, r->reason, r->uid,
-                           r->gid,                  r->home,  r->shell};
+    struct wire_reply w = {
+        status_names[r->status], r->value, r->reason, r->uid, r->gid, r->home, r->shell};
 
     attr_encode(b, reply_spec, &w);
     (void)attr_frame_end(b, start);

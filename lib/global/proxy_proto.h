@@ -42,7 +42,8 @@
 /* The largest request payload, for readers that bound their buffers. */
 #define PROXY_REQUEST_MAX (4 * (2 + 8 + 4) + 8 + PROXY_TABLE_MAX + 1 + 8 + DICT_KEY_MAX + 1)
 /* The largest reply payload, likewise. */
-#define PROXY_REPLY_MAX (7 * (2 + 8 + 4) + 16 + DICT_VALUE_MAX + PROXY_REASON_MAX + 2 * PROXY_PATH_MAX + 16)
+#define PROXY_REPLY_MAX                                                                            \
+    (7 * (2 + 8 + 4) + 16 + DICT_VALUE_MAX + PROXY_REASON_MAX + 2 * PROXY_PATH_MAX + 16)
 
 enum proxy_request_type {
     PROXY_OPEN,
