@@ -21,6 +21,7 @@
 #include <sys/prctl.h>
 #include "attr.h"
 #include "buf.h"
+#include "conf.h"
 #include "dict.h"
 #include "dict_build.h"
 #include "events.h"
@@ -41,6 +42,9 @@ int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len
 static char dir[PATH_MAX], read_maps[8 * PATH_MAX];
 static char tab_a[PATH_MAX + 16], tab_b[PATH_MAX + 16], tab_missing[PATH_MAX + 16];
 static char tab_secret[PATH_MAX + 16], tab_hash[PATH_MAX + 16], tab_hash_other[PATH_MAX + 16];
+/* The longest value a table file can hold: its line is "big VALUE". */
+#define BIG_LEN (CONF_LINE_MAX - 4 < DICT_VALUE_MAX ? CONF_LINE_MAX - 4 : DICT_VALUE_MAX)
+static char tab_big[PATH_MAX + 16], big_value[BIG_LEN + 1];
 static pid_t server_pid;
 static bool in_proxymap; /* the fake accounts answer differently in the service */
 
@@ -74,7 +78,8 @@ int __wrap_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len
 
 static void table_path(char *out, size_t len, const char *type, const char *file)
 {
-    snprintf(out, len, "%s:%s/%s", type, dir, file);
+    if (snprintf(out, len, "%s:%s/%s", type, dir, file) >= (int)len)
+        fail_msg("%s: too long", dir);
 }
 
 static int setup(void **state UNUSED)
@@ -90,17 +95,27 @@ static int setup(void **state UNUSED)
     table_path(tab_secret, sizeof(tab_secret), "texthash", "secret");
     table_path(tab_hash, sizeof(tab_hash), "hash", "h");
     table_path(tab_hash_other, sizeof(tab_hash_other), "hash", "other");
+    table_path(tab_big, sizeof(tab_big), "texthash", "big");
     unit_write_text("a", "alice alice@corp.example\npostmaster root\n");
     unit_write_text("b", "bob bob@corp.example\n");
     unit_write_text("secret", "alice {CRYPT}secret\n");
     unit_write_text("h", "carol carol@corp.example\n");
+    memset(big_value, 'v', BIG_LEN);
+    unit_write_file("big", "big ", 4);
+    {
+        FILE *f = fopen("big", "a");
+
+        assert_non_null(f);
+        assert_int_equal(fprintf(f, "%s\n", big_value), BIG_LEN + 1);
+        assert_int_equal(fclose(f), 0);
+    }
     snprintf(src, sizeof(src), "%s/h", dir);
     if (dict_build("hash", src, DICT_SYNTAX_TABLE, &err) != 0)
         fail_msg("dict_build: %s", err);
     /* As main.cf lists it: with proxy: prefixes, other words, commas. */
     snprintf(read_maps, sizeof(read_maps),
-             "%s, proxy:%s $virtual_alias_maps permit_mynetworks proxy:proxy:%s %s corp.example",
-             tab_a, tab_b, tab_missing, tab_hash);
+             "%s, proxy:%s $virtual_alias_maps permit_mynetworks proxy:proxy:%s %s corp.example %s",
+             tab_a, tab_b, tab_missing, tab_hash, tab_big);
     server_pid = 0;
     return 0;
 }
@@ -367,7 +382,7 @@ static void open_fails(const char *spec, int flags, const char *why)
 static void test_proxy_table(void **state UNUSED)
 {
     char spec_a[PATH_MAX + 32], spec_b[PATH_MAX + 32], spec[PATH_MAX + 32];
-    struct dict *a, *b;
+    struct dict *a, *b, *big;
     const char *va = NULL, *vb = NULL;
     char *err = NULL;
 
@@ -385,6 +400,11 @@ static void test_proxy_table(void **state UNUSED)
     assert_int_equal(dict_lookup(b, "nobody", &vb, &err), 0);
     assert_string_equal(va, "alice@corp.example");
     dict_is(a, "postmaster", "root");
+    /* The longest value a table holds comes through whole. */
+    snprintf(spec, sizeof(spec), "proxy:%s", tab_big);
+    assert_int_equal(dict_open(spec, DICT_FLAG_FOLD, &big, &err), 0);
+    dict_is(big, "big", big_value);
+    dict_close(big);
     dict_close(a);
     dict_close(b);
     /* Refused at open: not listed, unknown inner kinds, proxy behind proxy. */
