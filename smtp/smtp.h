@@ -31,9 +31,9 @@
 /* One recipient of the request, while its destination is tried. */
 struct smtp_rcpt {
     const struct deliver_rcpt *req;
-    const struct qrcpt *q;     /* in the queue file */
-    bool done;                 /* the outcome is decided (and logged) */
-    bool accepted;             /* the current session's RCPT got 2xx */
+    const struct qrcpt *q; /* in the queue file */
+    bool done;             /* the outcome is decided (and logged) */
+    bool accepted;         /* the current session's RCPT got 2xx */
     enum deliver_status status;
     char dsn[8];
     char reason[SMTP_REASON_MAX];
@@ -43,13 +43,13 @@ struct smtp_rcpt {
 struct smtp_dest {
     const struct deliver_request *req;
     const struct qmsg *q;
-    int fd;                   /* the queue file, for the content */
+    int fd; /* the queue file, for the content */
     char domain[SMTP_HOST_MAX + 1];
     struct smtp_rcpt **rcpts; /* into the request's array */
     size_t n;
-    int64_t start_ms;         /* when the request reached us */
-    int64_t conn_ms;          /* when the session that delivered started */
-    int64_t xfer_ms;          /* when the session was ready for MAIL */
+    int64_t start_ms;                  /* when the request reached us */
+    int64_t conn_ms;                   /* when the session that delivered started */
+    int64_t xfer_ms;                   /* when the session was ready for MAIL */
     char last_reason[SMTP_REASON_MAX]; /* why the last server did not take the mail */
     char last_dsn[8];
 };
@@ -60,7 +60,7 @@ struct smtp_session {
     char host[SMTP_HOST_MAX + 1]; /* as found in DNS, or the literal */
     char addr[64];
     int port;
-    char peer[SMTP_PEER_MAX];     /* "host[addr]:port", for log lines and relay= */
+    char peer[SMTP_PEER_MAX]; /* "host[addr]:port", for log lines and relay= */
     struct smtp_ehlo ehlo;
     bool tls;
 };

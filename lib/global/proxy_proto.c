@@ -122,8 +122,8 @@ int proxy_reply_decode(const unsigned char *p, size_t len, enum proxy_request_ty
         return -1;
     }
     if (s == PROXY_OK && type == PROXY_PASSWD &&
-        (w.home == NULL || w.shell == NULL || w.uid < 0 || w.gid < 0 || w.uid > UINT32_MAX ||
-         w.gid > UINT32_MAX)) {
+        (w.home == NULL || w.shell == NULL || w.uid < 0 || w.gid < 0 || w.uid >= UINT32_MAX ||
+         w.gid >= UINT32_MAX)) {
         *error_r = "account answered without its fields";
         return -1;
     }

@@ -48,8 +48,8 @@ int tls_client_start(struct stream *s, const char *servername, const char *peer,
     tls_info_get(ssl, info_r);
     cert = SSL_get1_peer_certificate(ssl);
     msg_info("%s TLS connection established to %s: %s with cipher %s (%d/%d bits)",
-             cert ? "Untrusted" : "Anonymous", peer, info_r->protocol, info_r->cipher,
-             info_r->bits, info_r->alg_bits);
+             cert ? "Untrusted" : "Anonymous", peer, info_r->protocol, info_r->cipher, info_r->bits,
+             info_r->alg_bits);
     X509_free(cert);
     return 0;
 }

@@ -109,7 +109,8 @@ static void test_reply_round_trip(void **state UNUSED)
     const struct proxy_reply ok_passwd = {PROXY_OK, NULL,          NULL,     1001,
                                           1002,     "/home/alice", "/bin/sh"};
     const struct proxy_reply ok_root = {PROXY_OK, NULL, NULL, 0, 0, "/", ""};
-    const struct proxy_reply ok_max = {PROXY_OK, NULL, NULL, UINT32_MAX, UINT32_MAX, home, shell};
+    const struct proxy_reply ok_max = {PROXY_OK,       NULL, NULL, UINT32_MAX - 1,
+                                       UINT32_MAX - 1, home, shell};
     const struct proxy_reply notfound = {PROXY_NOTFOUND, NULL, NULL, 0, 0, NULL, NULL};
     const struct proxy_reply retry = {PROXY_RETRY, NULL, "hash:/x: cannot open", 0, 0, NULL, NULL};
     const struct proxy_reply retry_big = {PROXY_RETRY, NULL, reason, 0, 0, NULL, NULL};
@@ -313,6 +314,9 @@ static void test_strict_reply(void **state UNUSED)
           {{"ok", NULL, "/home/a", "/bin/sh", 1, -1, false, false, NULL}, PROXY_PASSWD},
           {{"ok", NULL, "/home/a", "/bin/sh", big, 2, false, false, NULL}, PROXY_PASSWD},
           {{"ok", NULL, "/home/a", "/bin/sh", 1, big, false, false, NULL}, PROXY_PASSWD},
+          /* (uid_t)-1 means "no change" to setresuid(): never an account's ID */
+          {{"ok", NULL, "/home/a", "/bin/sh", big - 1, 2, false, false, NULL}, PROXY_PASSWD},
+          {{"ok", NULL, "/home/a", "/bin/sh", 1, big - 1, false, false, NULL}, PROXY_PASSWD},
           {{"ok", NULL, "/home/a", "/bin/sh", LLONG_MIN, 2, false, false, NULL}, PROXY_PASSWD},
           {{"ok", NULL, "/home/a", "/bin/sh", LLONG_MAX, 2, false, false, NULL}, PROXY_PASSWD},
       };
