@@ -227,7 +227,6 @@ static void test_lookup(void **state UNUSED)
     assert_int_equal(proxy_client_open(tab_secret, DICT_FLAG_FOLD, &err), -1);
     assert_non_null(err);
     assert_non_null(strstr(err, "not in proxymap's proxy_read_maps"));
-    assert_non_null(strstr(err, tab_secret));
     free(err);
     lookup_is(tab_secret, DICT_FLAG_FOLD, "alice", -1, "not in proxymap's proxy_read_maps");
     lookup_is(tab_hash_other, DICT_FLAG_FOLD, "alice", -1, "not in proxymap's proxy_read_maps");
