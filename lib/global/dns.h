@@ -52,10 +52,13 @@ int dns_rbl(const char *addr, const char *zone, const char *filter);
  * *n_r >= 1; DNS_NOTFOUND with *n_r == 0 when the domain exists but has no
  * MX (the caller then uses the domain itself, the implicit MX), with
  * *nxdomain_r set when the domain does not exist at all; DNS_NULLMX when
- * the only MX is the root ("0 ."); DNS_RETRY on a temporary failure, on a
- * DNSSEC-bogus answer, and when every MX target is malformed.  *secure_r
- * tells whether the answer was DNSSEC-validated.  why (may be NULL) gets a
- * Postfix-style reason for every status but DNS_OK.
+ * the only MX is the root ("0 .", whatever the preference; a root next to
+ * other MX records is skipped); DNS_RETRY on a temporary failure, on a
+ * DNSSEC-bogus answer, on a CNAME chain of more than 8, and when every MX
+ * target is malformed (never the implicit MX then).  *secure_r tells
+ * whether the answer, every CNAME on the way included, was
+ * DNSSEC-validated.  why (may be NULL) gets a Postfix-style reason for
+ * every status but DNS_OK.
  */
 int dns_mx_lookup(const char *domain, struct dns_mx *mx, size_t max, size_t *n_r, bool *nxdomain_r,
                   bool *secure_r, char *why, size_t whylen);
