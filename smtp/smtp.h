@@ -47,8 +47,8 @@ struct smtp_dest {
     char domain[SMTP_HOST_MAX + 1];
     struct smtp_rcpt **rcpts; /* into the request's array */
     size_t n;
-    int64_t start_ms;                  /* when the request reached us */
-    int64_t conn_ms;                   /* when the session that delivered started */
+    int64_t start_ms;  /* when the request reached us (stream_now_ms()) */
+    double start_wall; /* the same, in seconds since the epoch */
     int64_t xfer_ms;                   /* when the session was ready for MAIL */
     char last_reason[SMTP_REASON_MAX]; /* why the last server did not take the mail */
     char last_dsn[8];

@@ -190,6 +190,24 @@ bool resolve_own_literal(const char *domain)
     return false;
 }
 
+bool resolve_own_sockaddr(const struct sockaddr *sa)
+{
+    const void *bin;
+    size_t i;
+
+    if (sa->sa_family == AF_INET)
+        bin = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    else if (sa->sa_family == AF_INET6)
+        bin = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    else
+        return false;
+    for (i = 0; i < resolve_nown; i++)
+        if (resolve_own[i].family == sa->sa_family &&
+            memcmp(resolve_own[i].addr, bin, sa->sa_family == AF_INET ? 4 : 16) == 0)
+            return true;
+    return false;
+}
+
 /* Is domain in list?  A table that cannot answer is logged and sets *tempfail. */
 static bool resolve_in(struct domain_list *list, const char *domain, bool *tempfail)
 {

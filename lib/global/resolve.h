@@ -46,6 +46,8 @@ int resolve_init(char **error_r);
 bool resolve_own_literal(const char *domain);
 /* Classify a recipient; with r->tempfail set, try again later (never relay, never refuse). */
 void resolve_addr(const struct mail_addr *a, struct resolve_result *r);
+/* Is this one of the addresses we receive mail on (the smtp client's loop check)? */
+bool resolve_own_sockaddr(const struct sockaddr *sa);
 /* Is domain (case-insensitively) one of mydestination? */
 bool resolve_local_domain(const char *domain);
 
