@@ -290,7 +290,7 @@ void smtpd_command(struct smtpd_state *st, struct smtp_cmd *cmd)
         smtpd_sasl_auth(st, cmd);
         break;
     case SMTP_VERB_UNKNOWN:
-        smtpd_reply(st, "500 5.5.2 Error: command not recognized");
+        smtpd_reply(st, "502 5.5.2 Error: command not recognized");
         break;
     }
 }

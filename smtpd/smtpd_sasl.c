@@ -134,10 +134,10 @@ static int smtpd_sasl_read(struct smtpd_state *st, enum sasl_mech mech, const ch
  * counted.  A client the auth service refuses (blocked after too many
  * failures from its address, in any session) is told the same and dropped.
  */
-static void smtpd_sasl_failed(struct smtpd_state *st, enum sasl_mech mech, const char *why,
+static void smtpd_sasl_failed(struct smtpd_state *st, const char *mech, const char *why,
                               bool refused)
 {
-    msg_warn("%s: SASL %s authentication failed: %s", smtpd_client(st), sasl_mech_name(mech), why);
+    msg_warn("%s: SASL %s authentication failed: %s", smtpd_client(st), mech, why);
     smtpd_reply(st, "535 5.7.8 Error: authentication failed: %s", why);
     if (++st->sasl_failures >= var_smtpd_auth_failure_limit || refused) {
         msg_info("too many errors after AUTH from %s", smtpd_client(st));
@@ -152,11 +152,11 @@ static bool smtpd_sasl_decoded(struct smtpd_state *st, enum sasl_mech mech, int 
 {
     if (r == SASL_MECH_OK)
         return true;
+    /* Postfix (xsasl_dovecot_server.c): a failed exchange like any other. */
     if (r == SASL_MECH_BAD_BASE64)
-        smtpd_reply(st, "501 5.5.2 Invalid base64 data in %s response",
-                    initial ? "initial" : "continued");
-    else
-        smtpd_sasl_failed(st, mech, why, false);
+        why = initial ? "Invalid base64 data in initial response"
+                      : "Invalid base64 data in continued response";
+    smtpd_sasl_failed(st, sasl_mech_name(mech), why, false);
     return false;
 }
 
@@ -177,7 +177,7 @@ static void smtpd_sasl_check(struct smtpd_state *st, enum sasl_mech mech, struct
         break;
     case AUTH_FAIL:
     case AUTH_REFUSED:
-        smtpd_sasl_failed(st, mech, "authentication failure", r == AUTH_REFUSED);
+        smtpd_sasl_failed(st, sasl_mech_name(mech), "authentication failure", r == AUTH_REFUSED);
         break;
     default:
         msg_warn("%s: SASL %s authentication aborted: auth service %s: %s", smtpd_client(st),
@@ -231,8 +231,9 @@ static bool smtpd_sasl_may_start(struct smtpd_state *st)
         smtpd_reply(st, "503 5.5.1 Error: MAIL transaction in progress");
         return false;
     }
+    /* smtpd_tls_auth_only before STARTTLS: Postfix has no SASL in that session yet. */
     if (!smtpd_sasl_allowed(st)) {
-        smtpd_reply(st, "538 5.7.11 Encryption required for requested authentication mechanism");
+        smtpd_reply(st, "503 5.5.1 Error: authentication not enabled");
         return false;
     }
     return true;
@@ -250,7 +251,8 @@ void smtpd_sasl_auth(struct smtpd_state *st, struct smtp_cmd *cmd)
     if ((ir = strchr(cmd->arg, ' ')) != NULL)
         *ir++ = 0;
     if (sasl_mech_find(cmd->arg, &mech) < 0) {
-        smtpd_reply(st, "504 5.5.4 Unrecognized authentication type");
+        /* Postfix (xsasl_dovecot_server.c): a failed exchange, logged and counted. */
+        smtpd_sasl_failed(st, cmd->arg, "Invalid authentication mechanism", false);
     } else {
         memset(&c, 0, sizeof(c));
         if (smtpd_sasl_responses(st, mech, ir, &c))

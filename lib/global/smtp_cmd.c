@@ -13,8 +13,8 @@ struct verb_info {
 };
 
 static const struct verb_info verbs[] = {
-    {"HELO", SMTP_VERB_HELO, true, "501 5.5.4 Syntax: HELO hostname"},
-    {"EHLO", SMTP_VERB_EHLO, true, "501 5.5.4 Syntax: EHLO hostname"},
+    {"HELO", SMTP_VERB_HELO, true, "501 Syntax: HELO hostname"},
+    {"EHLO", SMTP_VERB_EHLO, true, "501 Syntax: EHLO hostname"},
     {"MAIL", SMTP_VERB_MAIL, true, "501 5.5.4 Syntax: MAIL FROM:<address>"},
     {"RCPT", SMTP_VERB_RCPT, true, "501 5.5.4 Syntax: RCPT TO:<address>"},
     {"DATA", SMTP_VERB_DATA, false, "501 5.5.4 Syntax: DATA"},
@@ -157,7 +157,7 @@ int smtp_cmd_parse(const unsigned char *line, size_t len, struct smtp_cmd *cmd,
         }
     }
     if (vi == NULL) {
-        *reply_r = "500 5.5.2 Error: command not recognized";
+        *reply_r = "502 5.5.2 Error: command not recognized";
         return -1;
     }
     cmd->verb = vi->verb;

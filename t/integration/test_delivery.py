@@ -197,6 +197,6 @@ def test_session_commands(instance):
         code, text = s.docmd("MAIL", "FROM:<a@client.test>")
         assert code == 503 and b"nested" in text
         code, text = s.docmd("BOGUS")
-        assert code == 500 and text.startswith(b"5.5.2")
+        assert code == 502 and text.startswith(b"5.5.2")
     # After QUIT the session is over and logged with its command counts.
     instance.wait_log("disconnect from client.test[127.0.0.1]")

@@ -118,7 +118,7 @@ def test_auth_offered_only_where_enabled(make_instance, user):
     with Client(a.inst) as c:
         assert not any("AUTH" in line for line in c.ehlo().lines)
         assert c.cmd("AUTH PLAIN " + plain(ALICE, ALICE_PW)).line == \
-            "538 5.7.11 Encryption required for requested authentication mechanism"
+            "503 5.5.1 Error: authentication not enabled"
     # and with smtpd_tls_auth_only = no, offered
     b = auth_instance(make_instance, user)
     with Client(b.inst) as c:
@@ -228,9 +228,15 @@ def test_failures_and_errors(auth):
         assert c.cmd("*").line == "501 5.7.0 Authentication aborted"
         # not base64
         assert c.cmd("AUTH PLAIN a!b=").line == \
-            "501 5.5.2 Invalid base64 data in initial response"
+            "535 5.7.8 Error: authentication failed: Invalid base64 data in initial response"
         assert c.cmd("AUTH PLAIN").code == 334
-        assert c.cmd("abc").line == "501 5.5.2 Invalid base64 data in continued response"
+        assert c.cmd("abc").line == \
+            "535 5.7.8 Error: authentication failed: Invalid base64 data in continued response"
+        # bad base64 counts as a failed AUTH too, as in Postfix: the rest
+        # in a new session, below smtpd_auth_failure_limit
+        assert c.cmd("QUIT").code == 221
+    with Client(inst, source=OUTSIDE) as c:
+        c.ehlo()
         # malformed PLAIN messages are failures
         assert c.cmd("AUTH PLAIN " + b64("no NULs here")).code == 535
         assert c.cmd("AUTH PLAIN =").code == 535
@@ -246,7 +252,8 @@ def test_failures_and_errors(auth):
         assert c.cmd("AUTH PLAIN").code == 334
         assert c.cmd("A" * 5000).line == "500 5.5.6 Authentication exchange line is too long"
         # unknown mechanisms, order
-        assert c.cmd("AUTH CRAM-MD5").line == "504 5.5.4 Unrecognized authentication type"
+        assert c.cmd("AUTH CRAM-MD5").line == \
+            "535 5.7.8 Error: authentication failed: Invalid authentication mechanism"
         assert c.cmd("MAIL FROM:<%s>" % ALICE).code == 250
         assert c.cmd("AUTH PLAIN " + plain(ALICE, ALICE_PW)).line == \
             "503 5.5.1 Error: MAIL transaction in progress"
@@ -259,6 +266,8 @@ def test_failures_and_errors(auth):
     assert "warning: unknown[%s]: SASL LOGIN authentication failed: authentication failure" \
         % OUTSIDE in log
     assert "warning: unknown[%s]: SASL LOGIN authentication aborted" % OUTSIDE in log
+    assert "warning: unknown[%s]: SASL CRAM-MD5 authentication failed: " \
+        "Invalid authentication mechanism" % OUTSIDE in log
     # no password ever reaches the log
     assert "guess" not in log and ALICE_PW not in log
 

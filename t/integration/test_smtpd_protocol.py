@@ -325,7 +325,7 @@ def test_session_counters(instance, user):
         assert c.cmd("RCPT TO:<%s@test.example>" % user.name).code == 250
         queued_id(c.data(b"Subject: counted\r\n\r\nx\r\n.\r\n"))
         assert c.cmd("RSET").code == 250
-        assert c.cmd("BOGUS").code == 500
+        assert c.cmd("BOGUS").code == 502
         assert c.cmd("QUIT").code == 221
     assert disconnect_line(instance, "NOQUEUE: reject: RCPT") == (
         "disconnect from %s ehlo=1 mail=1 rcpt=1/2 data=1 rset=1 "

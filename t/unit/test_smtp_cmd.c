@@ -21,7 +21,7 @@ struct cmd_case {
 #define BAD_SENDER "501 5.1.7 Bad sender address syntax"
 #define BAD_RCPT "501 5.1.3 Bad recipient address syntax"
 #define BAD_PARAM "555 5.5.4 Error: bad parameter syntax"
-#define UNKNOWN "500 5.5.2 Error: command not recognized"
+#define UNKNOWN "502 5.5.2 Error: command not recognized"
 #define BAD_CHAR "500 5.5.2 Error: bad character in command"
 
 static const struct cmd_case cases[] = {
@@ -80,8 +80,8 @@ static const struct cmd_case cases[] = {
     {"RSET now", SMTP_VERB_RSET, "501 5.5.4 Syntax: RSET", NULL},
     {"QUIT now", SMTP_VERB_QUIT, "501 5.5.4 Syntax: QUIT", NULL},
     {"STARTTLS x", SMTP_VERB_STARTTLS, "501 5.5.4 Syntax: STARTTLS", NULL},
-    {"HELO", SMTP_VERB_HELO, "501 5.5.4 Syntax: HELO hostname", NULL},
-    {"EHLO ", SMTP_VERB_EHLO, "501 5.5.4 Syntax: EHLO hostname", NULL},
+    {"HELO", SMTP_VERB_HELO, "501 Syntax: HELO hostname", NULL},
+    {"EHLO ", SMTP_VERB_EHLO, "501 Syntax: EHLO hostname", NULL},
     {"VRFY", SMTP_VERB_VRFY, "501 5.5.4 Syntax: VRFY address", NULL},
     {"BDAT", SMTP_VERB_BDAT, "501 5.5.4 Syntax: BDAT size [LAST]", NULL},
     {"AUTH", SMTP_VERB_AUTH, "501 5.5.4 Syntax: AUTH mechanism", NULL},
