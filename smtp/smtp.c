@@ -43,8 +43,8 @@ static void smtp_delays(const struct smtp_dest *d, char *out, size_t len)
     int64_t xfer = d->xfer_ms ? d->xfer_ms : now;
     char a[16], b[16], c[16], e[16];
 
-    log_delivery_seconds(d->start_wall - ((double)d->req->arrival_sec +
-                                          (double)d->req->arrival_usec / 1e6),
+    log_delivery_seconds(d->start_wall -
+                             ((double)d->req->arrival_sec + (double)d->req->arrival_usec / 1e6),
                          a, sizeof(a));
     log_delivery_seconds(0, b, sizeof(b));
     log_delivery_seconds((double)(xfer - d->start_ms) / 1000.0, c, sizeof(c));
@@ -56,11 +56,16 @@ void smtp_rcpt_done(struct smtp_dest *d, struct smtp_rcpt *r, const char *relay,
                     enum deliver_status status, const char *dsn, const char *reason)
 {
     char delays[80];
-    struct log_delivery_fields f = {d->req->queue_id,    r->req->address,
-                                    r->q->orcpt,         relay,
-                                    d->req->arrival_sec, (long)d->req->arrival_usec,
-                                    delays,              dsn,
-                                    smtp_status_names[status], reason};
+    struct log_delivery_fields f = {d->req->queue_id,
+                                    r->req->address,
+                                    r->q->orcpt,
+                                    relay,
+                                    d->req->arrival_sec,
+                                    (long)d->req->arrival_usec,
+                                    delays,
+                                    dsn,
+                                    smtp_status_names[status],
+                                    reason};
 
     if (r->done)
         return;

@@ -8,8 +8,10 @@
  *                   result marked in the queue file, synced, then replied
  *   smtp_connect.c  a destination to a list of servers (relayhost, MX,
  *                   implicit MX), tried in order until one takes the mail
- *   smtp_proto.c    one session with one server: greeting, EHLO (HELO),
- *                   STARTTLS, MAIL, RCPT, DATA (pipelined when offered)
+ *   smtp_proto.c    one session with one server: replies read, commands
+ *                   sent, what a reply means for the recipients
+ *   smtp_helo.c     the greeting, EHLO (HELO), STARTTLS, the loop check
+ *   smtp_trans.c    MAIL, RCPT, DATA (pipelined when offered)
  *   smtp_body.c     the queue file's content on the wire: CRLF line ends,
  *                   dot-stuffed, no bare CR
  *
@@ -47,11 +49,13 @@ struct smtp_dest {
     char domain[SMTP_HOST_MAX + 1];
     struct smtp_rcpt **rcpts; /* into the request's array */
     size_t n;
-    int64_t start_ms;  /* when the request reached us (stream_now_ms()) */
-    double start_wall; /* the same, in seconds since the epoch */
+    int64_t start_ms;                  /* when the request reached us (stream_now_ms()) */
+    double start_wall;                 /* the same, in seconds since the epoch */
     int64_t xfer_ms;                   /* when the session was ready for MAIL */
     char last_reason[SMTP_REASON_MAX]; /* why the last server did not take the mail */
     char last_dsn[8];
+    char last_relay[SMTP_PEER_MAX]; /* relay= for them: "none" if no server answered */
+    long long sessions;             /* servers that greeted us */
 };
 
 /* One connected server. */
@@ -63,6 +67,7 @@ struct smtp_session {
     char peer[SMTP_PEER_MAX]; /* "host[addr]:port", for log lines and relay= */
     struct smtp_ehlo ehlo;
     bool tls;
+    bool abandon; /* hang up without QUIT: a transaction is open that must not complete */
 };
 
 /* What a session says about trying the next server. */
@@ -84,6 +89,34 @@ void smtp_connect_dest(struct smtp_dest *d);
 
 /* smtp_proto.c: one session on a connected stream; with tls_ok false, no STARTTLS. */
 enum smtp_next smtp_session_run(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok);
+/* Read one reply within timeout_s; -1 with why (the connection failed while doing). */
+int smtp_get(struct smtp_session *sess, struct smtp_reply *r, long long timeout_s,
+             const char *doing, char *why, size_t len);
+/* Queue one command line; smtp_flush() sends what is queued.  -1 on a failed write. */
+int smtp_send(struct smtp_session *sess, const char *text, long long timeout_s);
+int smtp_flush(struct smtp_session *sess);
+/* The server as reasons name it: "host[addr]" (Postfix leaves the port out). */
+const char *smtp_who(const struct smtp_session *sess, char *buf, size_t len);
+/* Reasons: "lost connection with H while DOING" (or timed out), "host H said: R (in reply to C
+ * command)". */
+void smtp_lost(const struct smtp_session *sess, const char *doing, char *why, size_t len);
+void smtp_said(const struct smtp_session *sess, const struct smtp_reply *r, const char *cmd,
+               char *why, size_t len);
+/* Decide open recipients (all, or the accepted ones) by the reply's class. */
+void smtp_fail_open(struct smtp_dest *d, struct smtp_session *sess, const struct smtp_reply *r,
+                    const char *why, bool accepted_only);
+/* Defer every open recipient: the connection failed after one was accepted. */
+void smtp_defer_open(struct smtp_dest *d, struct smtp_session *sess, const char *why);
+bool smtp_any_open(const struct smtp_dest *d);
+/* This server did not take the mail: note why, for when none does. */
+enum smtp_next smtp_next_server(struct smtp_dest *d, struct smtp_session *sess, const char *dsn,
+                                const char *why);
+void smtp_quit(struct smtp_session *sess);
+
+/* smtp_helo.c: greeting, EHLO/HELO and STARTTLS; SMTP_NEXT_DONE to go on with MAIL. */
+enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok);
+/* smtp_trans.c: MAIL, RCPT, DATA and the message; every recipient decided unless NEXT_SERVER. */
+enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess);
 
 /* smtp_body.c: send the message content of d after DATA; -1 with the stream's error. */
 int smtp_body_send(struct smtp_dest *d, struct stream *s);

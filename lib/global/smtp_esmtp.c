@@ -20,6 +20,18 @@ static int hex_digit(int c)
     return -1; /* RFC 3461 4: hexchar is upper case only */
 }
 
+void smtp_xtext_encode(const char *text, struct buf *out)
+{
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)text; *p; p++) {
+        if (*p > ' ' && *p < 0x7f && *p != '+' && *p != '=')
+            (void)buf_putc(out, *p);
+        else
+            (void)buf_printf(out, "+%02X", *p);
+    }
+}
+
 ssize_t smtp_xtext_decode(const char *in, size_t len, char *out, size_t max)
 {
     size_t i, o = 0;

@@ -18,6 +18,7 @@
 
 #include "sys_defs.h"
 #include "smtp_cmd.h"
+#include "buf.h"
 
 #define SMTP_ENVID_MAX 100     /* RFC 3461 4.4: octets of the ENVID value */
 #define SMTP_ORCPT_MAX 500     /* RFC 3461 4.2: octets of the ORCPT value */
@@ -59,6 +60,8 @@ struct smtp_rcpt_params {
  * than max.
  */
 ssize_t smtp_xtext_decode(const char *in, size_t len, char *out, size_t max);
+/* Encode text as RFC 3461 xtext onto out ('+', '=', controls, space and 8-bit as "+XX"). */
+void smtp_xtext_encode(const char *text, struct buf *out);
 
 /* Room for any reply below ("555 5.5.4 Unsupported option: " and a keyword). */
 #define SMTP_ESMTP_REPLY_MAX (64 + SMTP_PARAM_KEY_MAX)

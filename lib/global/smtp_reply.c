@@ -3,8 +3,8 @@
  * (see smtp_reply.h).
  *
  * Every bound is checked before a byte is copied: a line is refused when
- * it is longer than SMTP_REPLY_LINE_MAX, the text stops growing at
- * SMTP_REPLY_TEXT_MAX (with a flag, so that nobody reads a cut-off
+ * it is longer than SMTP_REPLY_IN_LINE_MAX, the text stops growing at
+ * SMTP_REPLY_IN_TEXT_MAX (with a flag, so that nobody reads a cut-off
  * "SIZE 10485760" as "SIZE 10"), and numbers are parsed with explicit
  * upper limits.  A malformed line makes the reader fail for good: after
  * a broken reply the client cannot know where the next one starts, so
@@ -57,7 +57,7 @@ static size_t enhanced_len(const char *p, size_t n, char class)
 /* Append what fits of n octets to the text; anything lost sets truncated. */
 static void text_append(struct smtp_reply *r, const char *p, size_t n)
 {
-    size_t room = SMTP_REPLY_TEXT_MAX - r->text_len;
+    size_t room = SMTP_REPLY_IN_TEXT_MAX - r->text_len;
 
     if (n > room) {
         n = room;
@@ -83,7 +83,7 @@ int smtp_reply_line(struct smtp_reply_reader *rd, const char *line, size_t len, 
         return reply_fail(rd, why, "line after a malformed reply line");
     if (rd->done)
         return reply_fail(rd, why, "line after the end of the reply");
-    if (len > SMTP_REPLY_LINE_MAX)
+    if (len > SMTP_REPLY_IN_LINE_MAX)
         return reply_fail(rd, why, "reply line too long");
     /* A NUL would cut the text short in C strings; an LF would forge a line. */
     if (len > 0 && memchr(line, 0, len) != NULL)
@@ -107,7 +107,7 @@ int smtp_reply_line(struct smtp_reply_reader *rd, const char *line, size_t len, 
     } else {
         return reply_fail(rd, why, "bad separator after the reply code");
     }
-    if (r->nlines >= SMTP_REPLY_LINES_MAX)
+    if (r->nlines >= SMTP_REPLY_IN_LINES_MAX)
         return reply_fail(rd, why, "too many reply lines");
 
     text = len > 4 ? line + 4 : line + len;

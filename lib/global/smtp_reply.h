@@ -17,9 +17,9 @@
 
 #include "sys_defs.h"
 
-#define SMTP_REPLY_LINE_MAX 2048 /* octets per line, CRLF excluded (RFC 5321: 512) */
-#define SMTP_REPLY_LINES_MAX 100 /* lines per reply (EHLO lists can be long) */
-#define SMTP_REPLY_TEXT_MAX 8192 /* the joined text kept */
+#define SMTP_REPLY_IN_LINE_MAX 2048 /* octets per line, CRLF excluded (RFC 5321: 512) */
+#define SMTP_REPLY_IN_LINES_MAX 100 /* lines per reply (EHLO lists can be long) */
+#define SMTP_REPLY_IN_TEXT_MAX 8192 /* the joined text kept */
 
 struct smtp_reply {
     int code; /* 200..599 */
@@ -36,7 +36,7 @@ struct smtp_reply {
      * code when it has one of the right class), lines joined with "\n";
      * truncated at the limit, never overflowing, always NUL-terminated.
      */
-    char text[SMTP_REPLY_TEXT_MAX + 1];
+    char text[SMTP_REPLY_IN_TEXT_MAX + 1];
     size_t text_len; /* strlen(text) */
     bool truncated;  /* text lost octets to the limit: its last line is partial */
 };
@@ -59,7 +59,7 @@ void smtp_reply_start(struct smtp_reply_reader *rd);
  * three digits, a code outside 200..599, a continuation line with a
  * different code, a separator other than '-' or ' ' (a bare "250" with
  * nothing after is a valid last line), too many lines, a line over
- * SMTP_REPLY_LINE_MAX, a NUL or LF octet.  A line after the reply is
+ * SMTP_REPLY_IN_LINE_MAX, a NUL or LF octet.  A line after the reply is
  * complete, or after a failure, also fails: call smtp_reply_start() first.
  */
 int smtp_reply_line(struct smtp_reply_reader *rd, const char *line, size_t len, const char **why);

@@ -22,7 +22,7 @@ static struct smtp_reply_reader rd;
 
 static void check_reply(const struct smtp_reply *r)
 {
-    char out[SMTP_REPLY_TEXT_MAX + 64], small[12];
+    char out[SMTP_REPLY_IN_TEXT_MAX + 64], small[12];
     struct smtp_ehlo e;
     size_t i, n;
 
@@ -30,8 +30,8 @@ static void check_reply(const struct smtp_reply *r)
     CHECK(r->dsn[0] == '0' + r->code / 100 && r->dsn[1] == '.');
     CHECK(strlen(r->dsn) >= 5 && strlen(r->dsn) <= 9);
     CHECK(r->enhanced || strcmp(r->dsn + 1, ".0.0") == 0);
-    CHECK(r->nlines >= 1 && r->nlines <= SMTP_REPLY_LINES_MAX);
-    CHECK(r->text_len <= SMTP_REPLY_TEXT_MAX && strlen(r->text) == r->text_len);
+    CHECK(r->nlines >= 1 && r->nlines <= SMTP_REPLY_IN_LINES_MAX);
+    CHECK(r->text_len <= SMTP_REPLY_IN_TEXT_MAX && strlen(r->text) == r->text_len);
 
     smtp_reply_oneline(r, out, sizeof(out));
     n = strlen(out);

@@ -155,7 +155,7 @@ static void test_reply_len(void **state UNUSED)
 static void test_reply_limits(void **state UNUSED)
 {
     static struct smtp_reply_reader rd;
-    static char line[SMTP_REPLY_LINE_MAX + 2];
+    static char line[SMTP_REPLY_IN_LINE_MAX + 2];
     const char *why;
     int i;
 
@@ -163,21 +163,21 @@ static void test_reply_limits(void **state UNUSED)
     memset(line, 'x', sizeof(line));
     memcpy(line, "250 ", 4);
     smtp_reply_start(&rd);
-    assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_LINE_MAX, &why), 1);
-    assert_int_equal(rd.r.text_len, SMTP_REPLY_LINE_MAX - 4);
+    assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_IN_LINE_MAX, &why), 1);
+    assert_int_equal(rd.r.text_len, SMTP_REPLY_IN_LINE_MAX - 4);
     smtp_reply_start(&rd);
-    assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_LINE_MAX + 1, &why), -1);
+    assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_IN_LINE_MAX + 1, &why), -1);
     assert_non_null(strstr(why, "too long"));
 
-    /* SMTP_REPLY_LINES_MAX lines, the last one ending the reply. */
+    /* SMTP_REPLY_IN_LINES_MAX lines, the last one ending the reply. */
     smtp_reply_start(&rd);
-    for (i = 0; i < SMTP_REPLY_LINES_MAX - 1; i++)
+    for (i = 0; i < SMTP_REPLY_IN_LINES_MAX - 1; i++)
         assert_int_equal(smtp_reply_line(&rd, "250-x", 5, &why), 0);
     assert_int_equal(smtp_reply_line(&rd, "250 x", 5, &why), 1);
-    assert_int_equal(rd.r.nlines, SMTP_REPLY_LINES_MAX);
+    assert_int_equal(rd.r.nlines, SMTP_REPLY_IN_LINES_MAX);
     /* One more is refused. */
     smtp_reply_start(&rd);
-    for (i = 0; i < SMTP_REPLY_LINES_MAX; i++)
+    for (i = 0; i < SMTP_REPLY_IN_LINES_MAX; i++)
         assert_int_equal(smtp_reply_line(&rd, "250-x", 5, &why), 0);
     assert_int_equal(smtp_reply_line(&rd, "250 x", 5, &why), -1);
     assert_non_null(strstr(why, "too many"));
@@ -186,10 +186,10 @@ static void test_reply_limits(void **state UNUSED)
     memcpy(line, "250-", 4);
     smtp_reply_start(&rd);
     for (i = 0; i < 5; i++)
-        assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_LINE_MAX, &why), 0);
+        assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_IN_LINE_MAX, &why), 0);
     assert_int_equal(smtp_reply_line(&rd, "250 end", 7, &why), 1);
-    assert_int_equal(rd.r.text_len, SMTP_REPLY_TEXT_MAX);
-    assert_int_equal(strlen(rd.r.text), SMTP_REPLY_TEXT_MAX);
+    assert_int_equal(rd.r.text_len, SMTP_REPLY_IN_TEXT_MAX);
+    assert_int_equal(strlen(rd.r.text), SMTP_REPLY_IN_TEXT_MAX);
     assert_true(rd.r.truncated);
     assert_int_equal(rd.r.nlines, 6);
 }
@@ -320,7 +320,7 @@ static void test_ehlo_table(void **state UNUSED)
 static void test_ehlo_special(void **state UNUSED)
 {
     static struct smtp_reply_reader rd;
-    static char line[SMTP_REPLY_LINE_MAX];
+    static char line[SMTP_REPLY_IN_LINE_MAX];
     const char *refused[] = {"554-mx", "554 PIPELINING", NULL};
     const char *why;
     struct smtp_ehlo e;
@@ -340,10 +340,10 @@ static void test_ehlo_special(void **state UNUSED)
     assert_int_equal(smtp_reply_line(&rd, "250-PIPELINING", 14, &why), 0);
     memset(line, 'x', sizeof(line));
     memcpy(line, "250-", 4);
-    while (SMTP_REPLY_TEXT_MAX - rd.r.text_len > SMTP_REPLY_LINE_MAX - 4 + 1 + 8)
-        assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_LINE_MAX, &why), 0);
+    while (SMTP_REPLY_IN_TEXT_MAX - rd.r.text_len > SMTP_REPLY_IN_LINE_MAX - 4 + 1 + 8)
+        assert_int_equal(smtp_reply_line(&rd, line, SMTP_REPLY_IN_LINE_MAX, &why), 0);
     /* Leave room for "\nSIZE 10" exactly. */
-    n = SMTP_REPLY_TEXT_MAX - rd.r.text_len - 1 - 8;
+    n = SMTP_REPLY_IN_TEXT_MAX - rd.r.text_len - 1 - 8;
     assert_int_equal(smtp_reply_line(&rd, line, n + 4, &why), 0);
     assert_int_equal(smtp_reply_line(&rd, "250 SIZE 1000000000", 19, &why), 1);
     assert_true(rd.r.truncated);
