@@ -26,9 +26,10 @@
 #include "smtp_reply.h"
 #include "stream.h"
 
-#define SMTP_REASON_MAX 600
+#define SMTP_REASON_MAX 1024
+#define SMTP_TEXT_MAX 600 /* a server's reply as it goes into a reason */
 #define SMTP_HOST_MAX 255
-#define SMTP_PEER_MAX (SMTP_HOST_MAX + 64) /* "host[address]:port" */
+#define SMTP_PEER_MAX (SMTP_HOST_MAX + 80) /* "host[address]:port" */
 
 /* One recipient of the request, while its destination is tried. */
 struct smtp_rcpt {

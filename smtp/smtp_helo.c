@@ -89,7 +89,7 @@ enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tl
     bool may = must || strcmp(var_smtp_tls_security_level, "may") == 0;
     enum smtp_next next;
     struct smtp_reply r;
-    char why[SMTP_REASON_MAX], who[SMTP_PEER_MAX], text[SMTP_REASON_MAX];
+    char why[SMTP_REASON_MAX], who[SMTP_PEER_MAX], text[SMTP_TEXT_MAX];
 
     if (smtp_get(sess, &r, var_smtp_helo_timeout, "receiving the initial server greeting", why,
                  sizeof(why)) < 0)

@@ -84,7 +84,7 @@ int smtp_get(struct smtp_session *sess, struct smtp_reply *r, long long timeout_
 void smtp_said(const struct smtp_session *sess, const struct smtp_reply *r, const char *cmd,
                char *why, size_t len)
 {
-    char who[SMTP_PEER_MAX], text[SMTP_REASON_MAX];
+    char who[SMTP_PEER_MAX], text[SMTP_TEXT_MAX];
 
     smtp_reply_oneline(r, text, sizeof(text));
     snprintf(why, len, "host %s said: %s (in reply to %s command)",

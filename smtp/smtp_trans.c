@@ -153,7 +153,7 @@ static void smtp_rcpt_reply(struct smtp_dest *d, struct smtp_session *sess, stru
 static enum smtp_next smtp_data(struct smtp_dest *d, struct smtp_session *sess)
 {
     struct smtp_reply r;
-    char why[SMTP_REASON_MAX], text[SMTP_REASON_MAX];
+    char why[SMTP_REASON_MAX], text[SMTP_TEXT_MAX];
     size_t i;
 
     stream_set_timeout(sess->s, (int)(var_smtp_data_xfer_timeout * 1000));

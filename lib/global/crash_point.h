@@ -51,7 +51,7 @@
     X(LOCAL_STATUS_SYNCED, "local-status-synced") /* status byte fdatasync'ed, no reply yet */     \
     X(LOCAL_FORWARD_READY, "local-forward-ready") /* the copy marked ready, no reply yet */        \
     X(LOCAL_REPLIED, "local-replied")             /* the reply sent to qmgr */                     \
-    /* smtp: the remote server took the message, the status bytes */                             \
+    /* smtp: the remote server took the message, the status bytes */                               \
     X(SMTP_STATUS_SYNCED, "smtp-status-synced") /* marked and fdatasync'ed, no reply yet */        \
     X(SMTP_REPLIED, "smtp-replied")             /* the reply sent to qmgr */                       \
     /* postdrop: a local user's message into maildrop/ (maildrop.h) */                             \
