@@ -233,6 +233,7 @@ static void smtp_pre_jail(void)
         msg_fatal("%s", err);
     if (strcmp(var_smtp_tls_security_level, "none") != 0 && tls_client_init(&err) < 0)
         msg_fatal("smtp TLS: %s", err);
+    smtp_sasl_init();
 }
 
 int main(int argc, char **argv)

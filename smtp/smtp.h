@@ -11,6 +11,7 @@
  *   smtp_proto.c    one session with one server: replies read, commands
  *                   sent, what a reply means for the recipients
  *   smtp_helo.c     the greeting, EHLO (HELO), STARTTLS, the loop check
+ *   smtp_sasl.c     AUTH PLAIN/LOGIN to a relay host (smtp_sasl_password_maps)
  *   smtp_trans.c    MAIL, RCPT, DATA (pipelined when offered)
  *   smtp_body.c     the queue file's content on the wire: CRLF line ends,
  *                   dot-stuffed, no bare CR
@@ -116,6 +117,9 @@ void smtp_quit(struct smtp_session *sess);
 
 /* smtp_helo.c: greeting, EHLO/HELO and STARTTLS; SMTP_NEXT_DONE to go on with MAIL. */
 enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok);
+/* smtp_sasl.c: open smtp_sasl_password_maps (as root); AUTH when it has a login for sess. */
+void smtp_sasl_init(void);
+enum smtp_next smtp_sasl_login(struct smtp_dest *d, struct smtp_session *sess);
 /* smtp_trans.c: MAIL, RCPT, DATA and the message; every recipient decided unless NEXT_SERVER. */
 enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess);
 

@@ -1,7 +1,7 @@
 /*
  * smtp_helo.c - the start of a session (see smtp.h): the server's
  * greeting, EHLO (or HELO when EHLO is refused), STARTTLS and the second
- * EHLO inside TLS.
+ * EHLO inside TLS, then AUTH when a login is configured (smtp_sasl.c).
  *
  * smtp_tls_security_level decides about TLS: "none" never, "may" when the
  * server offers it (a failed handshake means the same server again in
@@ -83,7 +83,7 @@ static enum smtp_next smtp_starttls(struct smtp_dest *d, struct smtp_session *se
     return smtp_ehlo(d, sess);
 }
 
-enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok)
+static enum smtp_next smtp_helo_tls(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok)
 {
     bool must = strcmp(var_smtp_tls_security_level, "encrypt") == 0;
     bool may = must || strcmp(var_smtp_tls_security_level, "may") == 0;
@@ -122,4 +122,13 @@ enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tl
         return smtp_next_server(d, sess, "4.7.4", why);
     }
     return smtp_starttls(d, sess, must);
+}
+
+enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok)
+{
+    enum smtp_next next = smtp_helo_tls(d, sess, tls_ok);
+
+    if (next != SMTP_NEXT_DONE || !smtp_any_open(d))
+        return next;
+    return smtp_sasl_login(d, sess);
 }

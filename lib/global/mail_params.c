@@ -39,7 +39,8 @@ long long var_smtp_connect_timeout, var_smtp_helo_timeout, var_smtp_starttls_tim
 long long var_smtp_mail_timeout, var_smtp_rcpt_timeout, var_smtp_data_init_timeout;
 long long var_smtp_data_xfer_timeout, var_smtp_data_done_timeout, var_smtp_quit_timeout;
 long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
-bool var_smtp_skip_5xx_greeting;
+bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
+char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
 char *var_smtp_helo_name, *var_smtp_tls_security_level;
 long long var_deliver_lock_attempts, var_deliver_lock_delay, var_stale_lock_time;
 char *var_stress, *var_default_database_type;
@@ -244,6 +245,10 @@ static const struct param params[] = {
     INT("smtp_mx_address_limit", "5", &var_smtp_mx_address_limit, 0, 1000),
     INT("smtp_mx_session_limit", "2", &var_smtp_mx_session_limit, 0, 1000),
     BOOL("smtp_skip_5xx_greeting", "yes", &var_smtp_skip_5xx_greeting),
+    BOOL("smtp_sasl_auth_enable", "no", &var_smtp_sasl_auth_enable),
+    STR("smtp_sasl_password_maps", "", &var_smtp_sasl_password_maps),
+    SET("smtp_sasl_security_options", "noplaintext, noanonymous", &var_smtp_sasl_security_options,
+        SMTPD_SASL_SECURITY_CHOICES),
     TIME("daemon_timeout", "18000s", &var_daemon_timeout, 's', 1, 86400 * 7),
     INT("deliver_lock_attempts", "20", &var_deliver_lock_attempts, 1, 1000),
     TIME("deliver_lock_delay", "1s", &var_deliver_lock_delay, 's', 1, 3600),

@@ -108,7 +108,8 @@ extern long long var_smtp_connect_timeout, var_smtp_helo_timeout, var_smtp_start
 extern long long var_smtp_mail_timeout, var_smtp_rcpt_timeout, var_smtp_data_init_timeout;
 extern long long var_smtp_data_xfer_timeout, var_smtp_data_done_timeout, var_smtp_quit_timeout;
 extern long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
-extern bool var_smtp_skip_5xx_greeting;
+extern bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
+extern char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
 extern char *var_smtp_helo_name, *var_smtp_tls_security_level;
 extern long long var_daemon_timeout;
 extern long long var_deliver_lock_attempts;
