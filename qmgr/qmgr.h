@@ -42,6 +42,7 @@ struct qmgr_rcpt {
     char *orig; /* what it came in as, if a virtual alias led to it (for orig_to=) */
     off_t offset;
     struct qmgr_transport *transport;
+    char *nexthop; /* transport_maps' next hop (or error:/retry:/discard: text), or NULL */
     enum qmgr_rcpt_state state;
 };
 
@@ -64,7 +65,8 @@ struct qmgr_message {
 struct qmgr_job {
     struct qmgr_message *msg;
     struct qmgr_transport *transport;
-    size_t *rcpt; /* indices into msg->rcpts */
+    const char *nexthop; /* of every recipient of the job, or NULL */
+    size_t *rcpt;        /* indices into msg->rcpts */
     size_t nrcpt;
     int attempts; /* agents lost while serving this job */
     struct qmgr_job *next;

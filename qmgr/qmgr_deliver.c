@@ -338,6 +338,7 @@ static void agent_send(struct qmgr_agent *a, struct qmgr_job *job)
     req.flags = m->recovered ? DELIVER_FLAG_RECOVERED : 0;
     req.arrival_sec = m->arrival_sec;
     req.arrival_usec = m->arrival_usec;
+    req.nexthop = job->nexthop;
     for (i = 0; i < job->nrcpt; i++) {
         struct qmgr_rcpt *r = m->rcpts + job->rcpt[i];
 

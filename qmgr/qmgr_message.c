@@ -157,6 +157,7 @@ static void message_free(struct qmgr_message *m)
     for (i = 0; i < m->nrcpts; i++) {
         free(m->rcpts[i].address);
         free(m->rcpts[i].orig);
+        free(m->rcpts[i].nexthop);
     }
     free(m->rcpts);
     free(m->sender);
@@ -278,10 +279,95 @@ static bool pick_all(const struct qmgr_rcpt *r)
     return true;
 }
 
-/* The "error" transport: addresses of a virtual alias domain without an alias. */
+/*
+ * The transports qmgr answers itself (as Postfix's error(8) and
+ * discard(8), with no process to connect to): "error" (addresses of a
+ * virtual alias domain without an alias, and transport_maps' error:text),
+ * "retry:text" and "discard:text".
+ */
+static bool pick_transport(const struct qmgr_rcpt *r, const char *name)
+{
+    return r->state == QR_WAITING && strcmp(qmgr_transport_name(r->transport), name) == 0;
+}
+
 static bool pick_error(const struct qmgr_rcpt *r)
 {
-    return strcmp(qmgr_transport_name(r->transport), "error") == 0;
+    return pick_transport(r, "error");
+}
+
+static bool pick_discard(const struct qmgr_rcpt *r)
+{
+    return pick_transport(r, "discard");
+}
+
+/* The DSN code and text of an error:/retry: next hop ("5.1.1 text"), or the defaults. */
+static void pseudo_reason(const struct qmgr_rcpt *r, const char *dsn_default,
+                          const char *text_default, char *dsn, size_t dsn_len, const char **text)
+{
+    const char *t = r->nexthop ? r->nexthop : "";
+    size_t n = strspn(t, "0123456789.");
+
+    snprintf(dsn, dsn_len, "%s", dsn_default);
+    *text = *t ? t : text_default;
+    if (n >= 5 && n < dsn_len && (t[n] == ' ' || t[n] == 0) && t[0] == dsn_default[0]) {
+        memcpy(dsn, t, n);
+        dsn[n] = 0;
+        *text = t[n] ? t + n + 1 : text_default;
+    }
+}
+
+/*
+ * Mark one recipient of a pseudo transport done in the queue file (failed,
+ * or delivered for discard) and log it; false if the file could not say so.
+ */
+static bool pseudo_mark(struct qmgr_message *m, int fd, struct qmgr_rcpt *r, char status,
+                        const char *dsn, const char *log_status, const char *text)
+{
+    if (qfile_set_status(fd, r->offset, status) < 0 && errno != EALREADY) {
+        msg_warn("%s: update recipient status: %m", m->id);
+        return false;
+    }
+    log_delivery_orig(m->id, r->address, r->orig, "none", m->arrival_sec, m->arrival_usec, dsn,
+                      log_status, text);
+    r->state = status == QFILE_RCPT_DELIVERED ? QR_SENT : QR_FAILED;
+    return true;
+}
+
+/* The recipients of error, retry and discard, answered here. */
+static void message_pseudo(struct qmgr_message *m, int fd)
+{
+    bool locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    char dsn[16];
+    const char *text;
+    size_t i;
+
+    for (i = 0; i < m->nrcpts; i++) {
+        struct qmgr_rcpt *r = m->rcpts + i;
+        bool done = true;
+
+        if (pick_transport(r, "retry")) {
+            pseudo_reason(r, "4.3.0", "delivery temporarily suspended", dsn, sizeof(dsn), &text);
+            qmgr_rcpt_defer(m, r, "none", dsn, text);
+            continue;
+        }
+        if (pick_error(r)) {
+            pseudo_reason(r, "5.1.1", "User unknown in virtual alias table", dsn, sizeof(dsn),
+                          &text);
+            done = locked && pseudo_mark(m, fd, r, QFILE_RCPT_FAILED, dsn, "bounced", text);
+        } else if (pick_discard(r)) {
+            text = r->nexthop ? r->nexthop : "discarded";
+            done = locked && pseudo_mark(m, fd, r, QFILE_RCPT_DELIVERED, "2.0.0", "sent", text);
+        } else {
+            continue;
+        }
+        if (!done)
+            qmgr_rcpt_defer(m, r, "none", "4.3.0", "queue file is busy");
+    }
+    if (locked) {
+        if (fdatasync(fd) < 0)
+            msg_warn("%s: fdatasync: %m", m->id);
+        (void)flock(fd, LOCK_UN);
+    }
 }
 
 /* Pending recipients of a message older than maximal_queue_lifetime fail. */
@@ -291,7 +377,12 @@ static void message_expire(struct qmgr_message *m, int fd)
         CRASH_POINT(QMGR_EXPIRED);
 }
 
-/* Sort the pending recipients by transport and hand out one job per transport. */
+static bool same_nexthop(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Sort the pending recipients by transport and next hop and hand out one job per pair. */
 static void message_dispatch(struct qmgr_message *m)
 {
     size_t i, j;
@@ -306,9 +397,11 @@ static void message_dispatch(struct qmgr_message *m)
         job = xcalloc(1, sizeof(*job));
         job->msg = m;
         job->transport = t;
+        job->nexthop = m->rcpts[i].nexthop;
         job->rcpt = xcalloc(m->nrcpts, sizeof(*job->rcpt));
         for (j = i; j < m->nrcpts; j++) {
-            if (m->rcpts[j].state == QR_WAITING && m->rcpts[j].transport == t) {
+            if (m->rcpts[j].state == QR_WAITING && m->rcpts[j].transport == t &&
+                same_nexthop(m->rcpts[j].nexthop, job->nexthop)) {
                 m->rcpts[j].state = QR_BUSY;
                 job->rcpt[job->nrcpt++] = j;
             }
@@ -433,17 +526,17 @@ int qmgr_message_load(const char *queue, const char *id, int flags)
             memset(&a, 0, sizeof(a)); /* qfile_read validated it already */
         resolve_addr(&a, &res);
         m->rcpts[i].transport = qmgr_transport_get(res.transport);
+        free(m->rcpts[i].nexthop);
+        m->rcpts[i].nexthop = res.nexthop[0] ? xstrdup(res.nexthop) : NULL;
         if (res.tempfail && m->rcpts[i].state == QR_WAITING)
             qmgr_rcpt_defer(m, m->rcpts + i, "none", "4.3.0", "address resolver failure");
-        else if (m->rcpts[i].state == QR_WAITING && pick_error(m->rcpts + i))
+        else if (pick_error(m->rcpts + i) || pick_discard(m->rcpts + i) ||
+                 pick_transport(m->rcpts + i, "retry"))
             errors = true;
     }
-    /* Postfix's error(8), in place: nothing to connect to for a known answer. */
-    if (errors &&
-        !message_fail(m, fd, pick_error, "5.1.1", "bounced", "User unknown in virtual alias table"))
-        for (i = 0; i < m->nrcpts; i++)
-            if (m->rcpts[i].state == QR_WAITING && pick_error(m->rcpts + i))
-                qmgr_rcpt_defer(m, m->rcpts + i, "none", "4.3.0", "queue file is busy");
+    /* Postfix's error(8), retry and discard(8), in place: nothing to connect to. */
+    if (errors)
+        message_pseudo(m, fd);
     close_quietly(fd);
     for (i = 0; i < m->nrcpts; i++)
         if (m->rcpts[i].state == QR_WAITING)

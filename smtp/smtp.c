@@ -4,7 +4,8 @@
  * master.cf:  smtp  unix  -  -  n  -  -  smtp
  *
  * A request from qmgr names recipients of one message in remote/.  They
- * are grouped by destination (their domain, or everything for relayhost)
+ * are grouped by destination (their domain, or everything for the request's
+ * transport_maps next hop or relayhost)
  * and each destination is tried in turn (smtp_connect.c).  Every outcome
  * is logged once, when it is decided (smtp_rcpt_done()).  Then the
  * recipients that are done for good (sent or bounced) are marked in the
@@ -128,7 +129,10 @@ static size_t smtp_group(const struct deliver_request *req, struct smtp_rcpt *rc
             str_copy(r->reason, "already done", sizeof(r->reason));
             continue;
         }
-        if (*var_relayhost)
+        /* transport_maps' next hop (qmgr sends it), then relayhost, then the domain. */
+        if (req->nexthop && *req->nexthop)
+            str_copy(domain, req->nexthop, sizeof(domain));
+        else if (*var_relayhost)
             str_copy(domain, var_relayhost, sizeof(domain));
         else
             smtp_rcpt_domain(r->req->address, domain, sizeof(domain));

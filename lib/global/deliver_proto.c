@@ -23,6 +23,8 @@ static const struct attr_spec request_spec[] = {
      NULL},
     {"arrival_usec", ATTR_TYPE_INT, ATTR_REQUIRED, offsetof(struct deliver_request, arrival_usec),
      0, NULL},
+    {"nexthop", ATTR_TYPE_STR, 0, offsetof(struct deliver_request, nexthop), DELIVER_NEXTHOP_MAX,
+     NULL},
     {"rcpt", ATTR_TYPE_DATA, ATTR_REQUIRED | ATTR_REPEAT, 0, 2 * MAIL_ADDR_TEXT_MAX, request_rcpt},
     {NULL, 0, 0, 0, 0, NULL},
 };

@@ -5,7 +5,8 @@
  * requests one at a time on the same connection:
  *
  *   request:  queue_name, queue_id, flags, arrival_sec, arrival_usec,
- *             rcpt* (offset, address)
+ *             nexthop (optional: transport_maps' "[host]:port" for these
+ *             recipients; absent, the agent's default), rcpt* (offset, address)
  *   reply:    result* (offset, status, dsn, reason), last
  *
  * "last" set to 1 says the agent closes the connection after this reply
@@ -24,6 +25,7 @@
 
 #define DELIVER_PROTOCOL "deliver"
 #define DELIVER_VERSION 1
+#define DELIVER_NEXTHOP_MAX 512
 
 /* Request flags */
 #define DELIVER_FLAG_RECOVERED 0x1 /* an earlier attempt may have delivered some */
@@ -45,6 +47,7 @@ struct deliver_request {
     long long flags;
     long long arrival_sec, arrival_usec; /* for the delay= of log lines the agent
                                           * writes when it cannot read the file */
+    const char *nexthop;                 /* or NULL */
     struct deliver_rcpt *rcpts;
     size_t nrcpts, cap;
 };

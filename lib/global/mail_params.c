@@ -52,7 +52,7 @@ long long var_smtpd_client_connection_count_limit, var_smtpd_client_connection_r
 long long var_smtpd_client_message_rate_limit, var_smtpd_client_recipient_rate_limit;
 char *var_smtpd_client_event_limit_exceptions;
 bool var_smtpd_per_record_deadline;
-char *var_proxy_read_maps;
+char *var_proxy_read_maps, *var_transport_maps, *var_default_transport, *var_relay_transport;
 char *var_alias_maps, *var_alias_database, *var_allow_mail_to_commands, *var_allow_mail_to_files;
 char *var_default_privs, *var_forward_path;
 bool var_local_extension_folders;
@@ -154,6 +154,9 @@ static const struct param params[] = {
     ENUM("inet_protocols", "all", &var_inet_protocols, "all|ipv4|ipv6"),
     STR("relay_domains", "", &var_relay_domains),
     STR("relayhost", "", &var_relayhost),
+    STR("transport_maps", "", &var_transport_maps),
+    STR("default_transport", "smtp", &var_default_transport),
+    STR("relay_transport", "smtp", &var_relay_transport),
     STR("maillog_file", "", &var_maillog_file),
     STR("syslog_name", "postern", &var_syslog_name),
     STR("recipient_delimiter", "", &var_recipient_delimiter),
@@ -300,7 +303,7 @@ static const struct param params[] = {
         "$virtual_mailbox_domains $virtual_uid_maps $virtual_gid_maps $mydestination "
         "$relay_domains $smtpd_sender_login_maps $smtpd_client_restrictions "
         "$smtpd_helo_restrictions $smtpd_sender_restrictions $smtpd_relay_restrictions "
-        "$smtpd_recipient_restrictions $smtpd_data_restrictions",
+        "$smtpd_recipient_restrictions $smtpd_data_restrictions $transport_maps",
         &var_proxy_read_maps),
     STR("alias_database", "hash:/etc/aliases", &var_alias_database),
     SET("allow_mail_to_commands", "alias, forward", &var_allow_mail_to_commands,

@@ -90,7 +90,8 @@ extern char *var_smtpd_sasl_security_options;
 #define SMTPD_SASL_NOPLAINTEXT (1u << 1)
 extern char *var_smtpd_sasl_service;
 extern char *var_smtpd_sender_login_maps;
-extern char *var_proxy_read_maps;
+extern char *var_proxy_read_maps, *var_transport_maps, *var_default_transport;
+extern char *var_relay_transport;
 extern long long var_smtpd_auth_failure_limit;
 extern long long var_max_use;
 extern long long var_max_idle;

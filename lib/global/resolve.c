@@ -16,6 +16,7 @@
 #include "resolve.h"
 #include "domain_list.h"
 #include "mail_params.h"
+#include "maps.h"
 #include "msg.h"
 #include "mymalloc.h"
 #include "strutil.h"
@@ -29,6 +30,7 @@ static struct domain_list *resolve_mydest;
 static struct domain_list *resolve_relay;
 static struct domain_list *resolve_valias;
 static struct domain_list *resolve_vmailbox;
+static struct maps *resolve_transports;
 static struct own_addr *resolve_own;
 static size_t resolve_nown, resolve_own_cap;
 
@@ -154,6 +156,10 @@ int resolve_init(char **error_r)
     domain_list_free(resolve_valias);
     domain_list_free(resolve_vmailbox);
     resolve_mydest = resolve_relay = resolve_valias = resolve_vmailbox = NULL;
+    maps_free(resolve_transports);
+    resolve_transports = NULL;
+    if (maps_open("transport_maps", var_transport_maps, &resolve_transports, error_r) < 0)
+        return -1;
     if (domain_list_init("mydestination", var_mydestination, false, &resolve_mydest, error_r) < 0 ||
         domain_list_init("virtual_alias_domains", var_virtual_alias_domains, false, &resolve_valias,
                          error_r) < 0 ||
@@ -229,9 +235,55 @@ bool resolve_local_domain(const char *domain)
     return resolve_in(resolve_mydest, domain, &tempfail);
 }
 
+/* A transport_maps value, "transport:nexthop"; false if it is not one. */
+static bool resolve_transport_value(const char *v, struct resolve_result *r)
+{
+    size_t n = strcspn(v, ":");
+
+    if (n > RESOLVE_TRANSPORT_MAX || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") != n ||
+        (v[n] == ':' && strlen(v + n + 1) > RESOLVE_NEXTHOP_MAX))
+        return false;
+    if (n > 0) {
+        memcpy(r->transport_buf, v, n);
+        r->transport_buf[n] = 0;
+        r->transport = r->transport_buf;
+    }
+    if (v[n] == ':' && v[n + 1])
+        str_copy(r->nexthop, v + n + 1, sizeof(r->nexthop));
+    return true;
+}
+
+/* transport_maps for a: user@domain, domain, .parent..., "*". */
+static void resolve_transport(const struct mail_addr *a, struct resolve_result *r)
+{
+    char key[MAIL_ADDR_TEXT_MAX + 2], *err = NULL;
+    const char *v, *dot;
+    int found;
+
+    if (resolve_transports == NULL || maps_empty(resolve_transports))
+        return;
+    mail_addr_internal(a, key, sizeof(key));
+    found = maps_find(resolve_transports, key, &v, &err);
+    if (found == 0 && a->domain[0])
+        found = maps_find(resolve_transports, a->domain, &v, &err);
+    for (dot = strchr(a->domain, '.'); found == 0 && dot; dot = strchr(dot + 1, '.'))
+        found = maps_find(resolve_transports, dot, &v, &err);
+    if (found == 0)
+        found = maps_find(resolve_transports, "*", &v, &err);
+    if (found < 0) {
+        msg_warn("%s", err);
+        free(err);
+        r->tempfail = true;
+    } else if (found > 0 && !resolve_transport_value(v, r)) {
+        msg_warn("transport_maps: bad value \"%s\" for %s", v, key);
+        r->tempfail = true;
+    }
+}
+
 void resolve_addr(const struct mail_addr *a, struct resolve_result *r)
 {
     r->tempfail = false;
+    r->nexthop[0] = 0;
     if (a->domain[0] == 0 || resolve_in(resolve_mydest, a->domain, &r->tempfail) ||
         (a->literal && resolve_own_literal(a->domain))) {
         r->cls = RESOLVE_LOCAL;
@@ -244,9 +296,11 @@ void resolve_addr(const struct mail_addr *a, struct resolve_result *r)
         r->transport = "virtual";
     } else if (!r->tempfail && resolve_in(resolve_relay, a->domain, &r->tempfail)) {
         r->cls = RESOLVE_RELAY;
-        r->transport = "smtp";
+        r->transport = var_relay_transport;
     } else {
         r->cls = RESOLVE_DEFAULT;
-        r->transport = "smtp";
+        r->transport = var_default_transport;
     }
+    if (!r->tempfail)
+        resolve_transport(a, r);
 }

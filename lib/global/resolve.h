@@ -14,7 +14,16 @@
  *   virtual: the domain is in virtual_mailbox_domains: the "virtual"
  *            transport delivers to the mailboxes of virtual_mailbox_maps.
  *   relay:   the domain is in relay_domains; accepted from anyone and sent on.
- *   default: anything else; accepted only from mynetworks, sent on by "smtp".
+ *   default: anything else; accepted only from mynetworks, sent on by
+ *            default_transport ("smtp").
+ *
+ * Then transport_maps, as Postfix's transport(5), may send any address
+ * elsewhere: looked up as user@domain, then domain, then .parent for each
+ * parent domain, then "*"; the value is "transport:nexthop" (either part
+ * may be empty: the class's own is kept).  Transports are master.cf
+ * services, except three that qmgr answers itself: "error:text" (the
+ * recipient fails with text, its leading d.d.d the DSN code), "retry:text"
+ * (it is deferred) and "discard:text" (it is dropped as delivered).
  */
 #ifndef POSTERN_RESOLVE_H
 #define POSTERN_RESOLVE_H
@@ -30,10 +39,16 @@ enum resolve_class {
     RESOLVE_DEFAULT,
 };
 
+#define RESOLVE_TRANSPORT_MAX 32
+#define RESOLVE_NEXTHOP_MAX 512
+
 struct resolve_result {
     enum resolve_class cls;
-    const char *transport; /* "local", "virtual", "error" or "smtp" */
+    const char *transport; /* "local", "virtual", "error", "smtp", or transport_buf */
     bool tempfail;         /* a table could not answer: the class is not known */
+    char transport_buf[RESOLVE_TRANSPORT_MAX + 1];
+    /* transport_maps' next hop ("[mx.example]:587"), or error:/retry: text; "" for the default */
+    char nexthop[RESOLVE_NEXTHOP_MAX + 1];
 };
 
 /*

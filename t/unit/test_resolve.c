@@ -78,7 +78,7 @@ static void test_classes(void **state UNUSED)
 
     for (i = 0; i < COUNTOF(cases); i++) {
         struct mail_addr a;
-        struct resolve_result r = {RESOLVE_DEFAULT, NULL, false};
+        struct resolve_result r = {RESOLVE_DEFAULT, NULL, false, "", ""};
 
         assert_int_equal(mail_addr_from_internal(cases[i].addr, &a), 0);
         resolve_addr(&a, &r);
@@ -285,13 +285,52 @@ static void test_own_literals(void **state UNUSED)
     load_test_config();
 }
 
+/* transport_maps: lookup order, values, and values that must not be taken. */
+static void test_transport_maps(void **state UNUSED)
+{
+    static const struct {
+        const char *addr;
+        bool tempfail;
+        const char *transport, *nexthop;
+    } cases[] = {
+        {"u@b.example", false, "smtp", "[192.0.2.1]:587"},
+        {"boss@b.example", false, "error", "5.1.1 gone"}, /* the address before its domain */
+        {"u@x.sub.example", false, "relay2", ""},         /* .parent covers subdomains */
+        {"u@sub.example", false, "smtp", "fallback"},     /* but not the parent: "*" */
+        {"u@mail.example.com", false, "local", ""},       /* ":" keeps the class's own */
+        {"u@bad.example", true, NULL, NULL},              /* not a transport name */
+    };
+    struct resolve_result r;
+    struct mail_addr a;
+    char *err = NULL;
+    size_t i;
+
+    load("myhostname = mail.example.com\n"
+         "transport_maps = inline:{b.example=smtp:[192.0.2.1]:587, {boss@b.example=error:5.1.1 "
+         "gone}, .sub.example=relay2:, mail.example.com=:, bad.example=../x:y, "
+         "*=smtp:fallback}\n");
+    if (resolve_init(&err) != 0)
+        fail_msg("resolve_init: %s", err);
+    for (i = 0; i < COUNTOF(cases); i++) {
+        memset(&r, 0, sizeof(r));
+        assert_int_equal(mail_addr_from_internal(cases[i].addr, &a), 0);
+        resolve_addr(&a, &r);
+        if (r.tempfail != cases[i].tempfail)
+            fail_msg("%s: tempfail %d", cases[i].addr, r.tempfail);
+        if (!cases[i].tempfail && (strcmp(r.transport, cases[i].transport) != 0 ||
+                                   strcmp(r.nexthop, cases[i].nexthop) != 0))
+            fail_msg("%s: %s:%s", cases[i].addr, r.transport, r.nexthop);
+    }
+    load_test_config();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classes),         cmocka_unit_test(test_local_domain),
         cmocka_unit_test(test_reinit),          cmocka_unit_test(test_lists),
         cmocka_unit_test(test_table_file),      cmocka_unit_test(test_own_literals),
-        cmocka_unit_test(test_virtual_domains),
+        cmocka_unit_test(test_virtual_domains), cmocka_unit_test(test_transport_maps),
     };
 
     unit_init("test_resolve");
