@@ -59,7 +59,7 @@ void smtp_rcpt_done(struct smtp_dest *d, struct smtp_rcpt *r, const char *relay,
     char delays[80];
     struct log_delivery_fields f = {d->req->queue_id,
                                     r->req->address,
-                                    r->q->orcpt,
+                                    NULL,
                                     relay,
                                     d->req->arrival_sec,
                                     (long)d->req->arrival_usec,
@@ -70,6 +70,7 @@ void smtp_rcpt_done(struct smtp_dest *d, struct smtp_rcpt *r, const char *relay,
 
     if (r->done)
         return;
+    f.orig = r->q->orcpt;
     smtp_delays(d, delays, sizeof(delays));
     log_delivery_fields(&f);
     r->done = true;
@@ -108,6 +109,7 @@ static size_t smtp_group(const struct deliver_request *req, struct smtp_rcpt *rc
     for (i = 0; i < req->nrcpts; i++) {
         struct smtp_rcpt *r = rcpts + i;
         char domain[SMTP_HOST_MAX + 1];
+        int status;
 
         r->req = req->rcpts + i;
         r->q = deliver_file_rcpt(f, r->req);
@@ -119,14 +121,19 @@ static size_t smtp_group(const struct deliver_request *req, struct smtp_rcpt *rc
             str_copy(r->reason, "recipient not found in queue file", sizeof(r->reason));
             continue;
         }
-        if (qfile_get_status(f->fd, r->q->offset) != QFILE_RCPT_PENDING) {
+        if ((status = qfile_get_status(f->fd, r->q->offset)) != QFILE_RCPT_PENDING) {
             /* Done by an earlier delivery that finished while we waited for the lock. */
-            r->done = true;
-            r->status = qfile_get_status(f->fd, r->q->offset) == QFILE_RCPT_DELIVERED
-                            ? DELIVER_SENT
-                            : DELIVER_BOUNCED;
-            str_copy(r->dsn, r->status == DELIVER_SENT ? "2.0.0" : "5.0.0", sizeof(r->dsn));
-            str_copy(r->reason, "already done", sizeof(r->reason));
+            r->done = r->already = true;
+            r->status = status == QFILE_RCPT_DELIVERED ? DELIVER_SENT
+                        : status == QFILE_RCPT_FAILED  ? DELIVER_BOUNCED
+                                                       : DELIVER_DEFERRED;
+            str_copy(r->dsn,
+                     status == QFILE_RCPT_DELIVERED ? "2.0.0"
+                     : status == QFILE_RCPT_FAILED  ? "5.0.0"
+                                                    : "4.3.0",
+                     sizeof(r->dsn));
+            str_copy(r->reason, status < 0 ? "cannot read queue file" : "already done",
+                     sizeof(r->reason));
             continue;
         }
         /* transport_maps' next hop (qmgr sends it), then relayhost, then the domain. */
@@ -159,7 +166,7 @@ static bool smtp_mark(const struct deliver_request *req, const struct deliver_fi
     for (i = 0; i < req->nrcpts; i++) {
         struct smtp_rcpt *r = rcpts + i;
 
-        if (r->q == NULL || r->status == DELIVER_DEFERRED || strcmp(r->reason, "already done") == 0)
+        if (r->q == NULL || r->status == DELIVER_DEFERRED || r->already)
             continue;
         if (qfile_set_status(f->fd, r->q->offset,
                              r->status == DELIVER_SENT ? QFILE_RCPT_DELIVERED : QFILE_RCPT_FAILED) <

@@ -37,6 +37,7 @@ struct smtp_rcpt {
     const struct deliver_rcpt *req;
     const struct qrcpt *q; /* in the queue file */
     bool done;             /* the outcome is decided (and logged) */
+    bool already;          /* found done in the queue file: nothing to mark */
     bool accepted;         /* the current session's RCPT got 2xx */
     enum deliver_status status;
     char dsn[8];

@@ -61,8 +61,14 @@ int smtp_get(struct smtp_session *sess, struct smtp_reply *r, long long timeout_
     buf_init(&line, SMTP_REPLY_IN_LINE_MAX + 1);
     smtp_reply_start(&rd);
     while (ret == 0) {
-        if (stream_get_line(sess->s, &line, SMTP_REPLY_IN_LINE_MAX, &term) < 0) {
-            smtp_lost(sess, doing, why, len);
+        if ((ret = stream_get_line(sess->s, &line, SMTP_REPLY_IN_LINE_MAX, &term)) <= 0) {
+            char who[SMTP_PEER_MAX];
+
+            if (ret < 0)
+                smtp_lost(sess, doing, why, len);
+            else
+                snprintf(why, len, "host %s sent a reply line over %d octets while %s",
+                         smtp_who(sess, who, sizeof(who)), SMTP_REPLY_IN_LINE_MAX, doing);
             ret = -1;
             break;
         }
