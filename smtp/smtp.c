@@ -245,6 +245,7 @@ static void smtp_pre_jail(void)
     if (strcmp(var_smtp_tls_security_level, "none") != 0 && tls_client_init(&err) < 0)
         msg_fatal("smtp TLS: %s", err);
     smtp_sasl_init();
+    smtp_connect_init();
 }
 
 int main(int argc, char **argv)

@@ -87,7 +87,8 @@ void smtp_rcpt_done(struct smtp_dest *d, struct smtp_rcpt *r, const char *relay,
 void smtp_dest_fail(struct smtp_dest *d, const char *relay, enum deliver_status status,
                     const char *dsn, const char *reason);
 
-/* smtp_connect.c: deliver to one destination, trying its servers in order. */
+/* smtp_connect.c: read smtp_bind_address(6); deliver to one destination, trying its servers. */
+void smtp_connect_init(void);
 void smtp_connect_dest(struct smtp_dest *d);
 
 /* smtp_proto.c: one session on a connected stream; with tls_ok false, no STARTTLS. */

@@ -66,6 +66,44 @@ static int smtp_nexthop_parse(const char *text, struct smtp_nexthop *nh)
     return 0;
 }
 
+/* smtp_bind_address and smtp_bind_address6, read at start-up. */
+static struct sockaddr_in smtp_bind4;
+static struct sockaddr_in6 smtp_bind6;
+static bool smtp_bind4_on, smtp_bind6_on;
+
+void smtp_connect_init(void)
+{
+    if (*var_smtp_bind_address) {
+        smtp_bind4.sin_family = AF_INET;
+        if (inet_pton(AF_INET, var_smtp_bind_address, &smtp_bind4.sin_addr) != 1)
+            msg_fatal("smtp_bind_address: \"%s\" is not an IPv4 address", var_smtp_bind_address);
+        smtp_bind4_on = true;
+    }
+    if (*var_smtp_bind_address6) {
+        smtp_bind6.sin6_family = AF_INET6;
+        if (inet_pton(AF_INET6, var_smtp_bind_address6, &smtp_bind6.sin6_addr) != 1)
+            msg_fatal("smtp_bind_address6: \"%s\" is not an IPv6 address", var_smtp_bind_address6);
+        smtp_bind6_on = true;
+    }
+}
+
+/* Connect to "to" from the configured local address of its family, if any. */
+static int smtp_connect_to(const struct sockaddr_storage *to, socklen_t len)
+{
+    const struct sockaddr *from = NULL;
+    socklen_t fromlen = 0;
+
+    if (to->ss_family == AF_INET && smtp_bind4_on) {
+        from = (const struct sockaddr *)&smtp_bind4;
+        fromlen = sizeof(smtp_bind4);
+    } else if (to->ss_family == AF_INET6 && smtp_bind6_on) {
+        from = (const struct sockaddr *)&smtp_bind6;
+        fromlen = sizeof(smtp_bind6);
+    }
+    return inet_connect_from((const struct sockaddr *)to, len, from, fromlen,
+                             (int)(var_smtp_connect_timeout * 1000));
+}
+
 static int smtp_families(void)
 {
     if (strcmp(var_inet_protocols, "ipv4") == 0)
@@ -148,8 +186,7 @@ static enum smtp_next smtp_try_addr(struct smtp_dest *d, const char *host,
     sess.port = port;
     snprintf(sess.peer, sizeof(sess.peer), "%s[%s]:%d", host, sess.addr, port);
     while (next == SMTP_NEXT_PLAINTEXT) {
-        if ((fd = inet_connect((struct sockaddr *)&to, len,
-                               (int)(var_smtp_connect_timeout * 1000))) < 0) {
+        if ((fd = smtp_connect_to(&to, len)) < 0) {
             smtp_note(d, "4.4.1", "none", "connect to %s: %s", sess.peer, strerror(errno));
             return SMTP_NEXT_SERVER;
         }

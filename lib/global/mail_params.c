@@ -42,6 +42,7 @@ long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
 bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
 char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
 char *var_smtp_helo_name, *var_smtp_tls_security_level;
+char *var_smtp_bind_address, *var_smtp_bind_address6;
 long long var_deliver_lock_attempts, var_deliver_lock_delay, var_stale_lock_time;
 char *var_stress, *var_default_database_type;
 char *var_auth_owner, *var_auth_password_maps;
@@ -244,6 +245,8 @@ static const struct param params[] = {
     TIME("smtp_data_done_timeout", "600s", &var_smtp_data_done_timeout, 's', 1, 3600),
     TIME("smtp_quit_timeout", "300s", &var_smtp_quit_timeout, 's', 1, 3600),
     STR("smtp_helo_name", "$myhostname", &var_smtp_helo_name),
+    STR("smtp_bind_address", "", &var_smtp_bind_address),
+    STR("smtp_bind_address6", "", &var_smtp_bind_address6),
     ENUM("smtp_tls_security_level", "may", &var_smtp_tls_security_level, "none|may|encrypt"),
     INT("smtp_mx_address_limit", "5", &var_smtp_mx_address_limit, 0, 1000),
     INT("smtp_mx_session_limit", "2", &var_smtp_mx_session_limit, 0, 1000),

@@ -112,6 +112,7 @@ extern long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
 extern bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
 extern char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
 extern char *var_smtp_helo_name, *var_smtp_tls_security_level;
+extern char *var_smtp_bind_address, *var_smtp_bind_address6;
 extern long long var_daemon_timeout;
 extern long long var_deliver_lock_attempts;
 extern long long var_deliver_lock_delay;

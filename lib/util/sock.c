@@ -136,12 +136,20 @@ int inet_listen(const char *host, const char *port, int backlog, const char **er
 
 int inet_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms)
 {
+    return inet_connect_from(sa, salen, NULL, 0, timeout_ms);
+}
+
+int inet_connect_from(const struct sockaddr *sa, socklen_t salen, const struct sockaddr *from,
+                      socklen_t fromlen, int timeout_ms)
+{
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     int err = 0;
     socklen_t errlen = sizeof(err);
 
     if (fd < 0)
         return -1;
+    if (from && bind(fd, from, fromlen) < 0)
+        goto fail;
     if (connect(fd, sa, salen) == 0)
         return fd;
     if (errno != EINPROGRESS)

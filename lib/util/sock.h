@@ -28,6 +28,9 @@ int unix_connect(const char *path, bool nonblock);
 int inet_listen(const char *host, const char *port, int backlog, const char **error_r);
 /* Connect a TCP socket with a timeout; -1 with errno (ETIMEDOUT on timeout). */
 int inet_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms);
+/* The same from a local address (from, port 0: any), as smtp_bind_address asks. */
+int inet_connect_from(const struct sockaddr *sa, socklen_t salen, const struct sockaddr *from,
+                      socklen_t fromlen, int timeout_ms);
 
 /* Print the numeric address of sa into addr (SOCK_ADDR_MAX + 1 bytes). */
 int sock_ntop(const struct sockaddr *sa, char *addr, size_t len, int *port_r);

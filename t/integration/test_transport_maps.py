@@ -13,7 +13,8 @@ from postern_instance import Instance
 def instance(make_instance, table, **main_cf):
     inst = make_instance(start=False, addr="127.0.0.4", mydomain="a.test",
                          main_cf=dict({"minimal_backoff_time": "60s",
-                                       "maximal_backoff_time": "60s"}, **main_cf))
+                                       "maximal_backoff_time": "60s",
+                                       "smtp_bind_address": "127.0.0.4"}, **main_cf))
     path = os.path.join(inst.etc, "transport")
     with open(path, "w") as f:
         f.write(table)
@@ -49,6 +50,7 @@ def test_nexthops_and_pseudo_transports(make_instance, user):
     relay, dsn, status, _ = outcome(a, user.name + "@b.test")
     assert (relay, dsn, status) == ("127.0.0.3[127.0.0.3]:%d" % b.port, "2.0.0", "sent")
     user.wait_for(1)
+    b.wait_log("connect from unknown[127.0.0.4]")  # smtp_bind_address
     # b relays for its loopback neighbours, so what reaches it is sent
     to_b = ("127.0.0.3[127.0.0.3]:%d" % b.port, "2.0.0", "sent")
     # a parent domain's entry covers its subdomains ("x.sub.test"), not the parent
