@@ -242,8 +242,7 @@ static void smtp_pre_jail(void)
                   *var_dns_resolver_conf ? var_dns_resolver_conf : "(system)", why);
     if (resolve_init(&err) < 0)
         msg_fatal("%s", err);
-    if (strcmp(var_smtp_tls_security_level, "none") != 0 && tls_client_init(&err) < 0)
-        msg_fatal("smtp TLS: %s", err);
+    smtp_tls_init();
     smtp_sasl_init();
     smtp_connect_init();
 }

@@ -11,6 +11,7 @@
  *   smtp_proto.c    one session with one server: replies read, commands
  *                   sent, what a reply means for the recipients
  *   smtp_helo.c     the greeting, EHLO (HELO), STARTTLS, the loop check
+ *   smtp_tls.c      the TLS level of a destination (smtp_tls_policy_maps)
  *   smtp_sasl.c     AUTH PLAIN/LOGIN to a relay host (smtp_sasl_password_maps)
  *   smtp_trans.c    MAIL, RCPT, DATA (pipelined when offered)
  *   smtp_body.c     the queue file's content on the wire: CRLF line ends,
@@ -122,6 +123,17 @@ enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tl
 /* smtp_sasl.c: open smtp_sasl_password_maps (as root); AUTH when it has a login for sess. */
 void smtp_sasl_init(void);
 enum smtp_next smtp_sasl_login(struct smtp_dest *d, struct smtp_session *sess);
+/* smtp_tls.c: the TLS level for a destination (smtp_tls_policy_maps, smtp_tls_security_level). */
+enum smtp_tls_level {
+    SMTP_TLS_NONE,
+    SMTP_TLS_MAY,
+    SMTP_TLS_ENCRYPT,
+    SMTP_TLS_VERIFY,
+    SMTP_TLS_SECURE,
+};
+void smtp_tls_init(void);
+enum smtp_tls_level smtp_tls_policy(const struct smtp_dest *d);
+
 /* smtp_trans.c: MAIL, RCPT, DATA and the message; every recipient decided unless NEXT_SERVER. */
 enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess);
 

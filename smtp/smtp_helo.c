@@ -3,10 +3,13 @@
  * greeting, EHLO (or HELO when EHLO is refused), STARTTLS and the second
  * EHLO inside TLS, then AUTH when a login is configured (smtp_sasl.c).
  *
- * smtp_tls_security_level decides about TLS: "none" never, "may" when the
- * server offers it (a failed handshake means the same server again in
- * plain text, as in Postfix), "encrypt" always (a server without it, or a
- * failed handshake, is one that did not take the mail).  A server that
+ * smtp_tls_security_level (or the destination's entry in
+ * smtp_tls_policy_maps, smtp_tls.c) decides about TLS: "none" never, "may"
+ * when the server offers it (a failed handshake means the same server
+ * again in plain text, as in Postfix), "encrypt" always (a server without
+ * it, or a failed handshake, is one that did not take the mail), "verify"
+ * and "secure" as encrypt with the certificate verified and naming the
+ * server's host name (verify) or the next hop domain (secure).  A server that
  * greets or answers EHLO with our own myhostname is us: the mail would
  * loop, and fails (5.4.6).
  */
@@ -55,9 +58,37 @@ static enum smtp_next smtp_ehlo(struct smtp_dest *d, struct smtp_session *sess)
     return SMTP_NEXT_DONE;
 }
 
-/* STARTTLS and the EHLO after it; NEXT_DONE to go on inside TLS. */
-static enum smtp_next smtp_starttls(struct smtp_dest *d, struct smtp_session *sess, bool must)
+/*
+ * The names a certificate may have at verify (the server's host name, as
+ * found in DNS: Postfix's smtp_tls_verify_cert_match = hostname) and at
+ * secure (the next hop and its subdomains: nexthop, dot-nexthop).
+ */
+static void smtp_tls_names(const struct smtp_dest *d, const struct smtp_session *sess,
+                           enum smtp_tls_level level, char names[2][SMTP_HOST_MAX + 2],
+                           const char *list[3])
 {
+    const char *dom = d->domain[0] == '[' ? sess->host : d->domain;
+    size_t n = strcspn(dom, ":");
+
+    list[0] = list[1] = list[2] = NULL;
+    if (level == SMTP_TLS_VERIFY) {
+        str_copy(names[0], sess->host, SMTP_HOST_MAX + 2);
+        list[0] = names[0];
+        return;
+    }
+    snprintf(names[0], SMTP_HOST_MAX + 2, "%.*s", (int)n, dom);
+    snprintf(names[1], SMTP_HOST_MAX + 2, ".%.*s", (int)n, dom);
+    list[0] = names[0];
+    list[1] = names[1];
+}
+
+/* STARTTLS and the EHLO after it; NEXT_DONE to go on inside TLS. */
+static enum smtp_next smtp_starttls(struct smtp_dest *d, struct smtp_session *sess,
+                                    enum smtp_tls_level level)
+{
+    bool must = level >= SMTP_TLS_ENCRYPT;
+    char names[2][SMTP_HOST_MAX + 2];
+    const char *list[3];
     struct smtp_reply r;
     struct tls_info info;
     char why[SMTP_REASON_MAX], *err = NULL;
@@ -73,7 +104,9 @@ static enum smtp_next smtp_starttls(struct smtp_dest *d, struct smtp_session *se
         return SMTP_NEXT_PLAINTEXT;
     }
     stream_set_timeout(sess->s, (int)(var_smtp_starttls_timeout * 1000));
-    if (tls_client_start(sess->s, sess->host, sess->peer, &info, &err) < 0) {
+    smtp_tls_names(d, sess, level, names, list);
+    if (tls_client_start_verified(sess->s, sess->host, sess->peer,
+                                  level >= SMTP_TLS_VERIFY ? list : NULL, &info, &err) < 0) {
         snprintf(why, sizeof(why), "TLS handshake with %s failed: %s", sess->peer, err);
         free(err);
         msg_info("%s: %s%s", d->req->queue_id, why, must ? "" : "; trying without TLS");
@@ -85,8 +118,8 @@ static enum smtp_next smtp_starttls(struct smtp_dest *d, struct smtp_session *se
 
 static enum smtp_next smtp_helo_tls(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok)
 {
-    bool must = strcmp(var_smtp_tls_security_level, "encrypt") == 0;
-    bool may = must || strcmp(var_smtp_tls_security_level, "may") == 0;
+    enum smtp_tls_level level = smtp_tls_policy(d);
+    bool must = level >= SMTP_TLS_ENCRYPT, may = level >= SMTP_TLS_MAY;
     enum smtp_next next;
     struct smtp_reply r;
     char why[SMTP_REASON_MAX], who[SMTP_PEER_MAX], text[SMTP_TEXT_MAX];
@@ -121,7 +154,7 @@ static enum smtp_next smtp_helo_tls(struct smtp_dest *d, struct smtp_session *se
                  smtp_who(sess, who, sizeof(who)));
         return smtp_next_server(d, sess, "4.7.4", why);
     }
-    return smtp_starttls(d, sess, must);
+    return smtp_starttls(d, sess, level);
 }
 
 enum smtp_next smtp_helo(struct smtp_dest *d, struct smtp_session *sess, bool tls_ok)

@@ -43,6 +43,7 @@ bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
 char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
 char *var_smtp_helo_name, *var_smtp_tls_security_level;
 char *var_smtp_bind_address, *var_smtp_bind_address6;
+char *var_smtp_tls_CAfile, *var_smtp_tls_CApath, *var_smtp_tls_policy_maps;
 long long var_deliver_lock_attempts, var_deliver_lock_delay, var_stale_lock_time;
 char *var_stress, *var_default_database_type;
 char *var_auth_owner, *var_auth_password_maps;
@@ -247,7 +248,11 @@ static const struct param params[] = {
     STR("smtp_helo_name", "$myhostname", &var_smtp_helo_name),
     STR("smtp_bind_address", "", &var_smtp_bind_address),
     STR("smtp_bind_address6", "", &var_smtp_bind_address6),
-    ENUM("smtp_tls_security_level", "may", &var_smtp_tls_security_level, "none|may|encrypt"),
+    ENUM("smtp_tls_security_level", "may", &var_smtp_tls_security_level,
+         "none|may|encrypt|verify|secure"),
+    STR("smtp_tls_CAfile", "", &var_smtp_tls_CAfile),
+    STR("smtp_tls_CApath", "", &var_smtp_tls_CApath),
+    STR("smtp_tls_policy_maps", "", &var_smtp_tls_policy_maps),
     INT("smtp_mx_address_limit", "5", &var_smtp_mx_address_limit, 0, 1000),
     INT("smtp_mx_session_limit", "2", &var_smtp_mx_session_limit, 0, 1000),
     BOOL("smtp_skip_5xx_greeting", "yes", &var_smtp_skip_5xx_greeting),
@@ -306,7 +311,8 @@ static const struct param params[] = {
         "$virtual_mailbox_domains $virtual_uid_maps $virtual_gid_maps $mydestination "
         "$relay_domains $smtpd_sender_login_maps $smtpd_client_restrictions "
         "$smtpd_helo_restrictions $smtpd_sender_restrictions $smtpd_relay_restrictions "
-        "$smtpd_recipient_restrictions $smtpd_data_restrictions $transport_maps",
+        "$smtpd_recipient_restrictions $smtpd_data_restrictions $transport_maps "
+        "$smtp_tls_policy_maps",
         &var_proxy_read_maps),
     STR("alias_database", "hash:/etc/aliases", &var_alias_database),
     SET("allow_mail_to_commands", "alias, forward", &var_allow_mail_to_commands,

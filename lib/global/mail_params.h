@@ -113,6 +113,7 @@ extern bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
 extern char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
 extern char *var_smtp_helo_name, *var_smtp_tls_security_level;
 extern char *var_smtp_bind_address, *var_smtp_bind_address6;
+extern char *var_smtp_tls_CAfile, *var_smtp_tls_CApath, *var_smtp_tls_policy_maps;
 extern long long var_daemon_timeout;
 extern long long var_deliver_lock_attempts;
 extern long long var_deliver_lock_delay;
