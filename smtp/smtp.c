@@ -229,7 +229,9 @@ static void *smtp_request(const struct deliver_request *req, struct deliver_repl
 
 static void smtp_service(struct stream *s)
 {
+    deliver_agent_idle((int)(var_smtp_connection_cache_time_limit * 1000), smtp_cache_close);
     deliver_agent_serve(s, smtp_request, CRASH_SMTP_REPLIED);
+    smtp_cache_close();
 }
 
 static void smtp_pre_jail(void)

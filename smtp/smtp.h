@@ -14,6 +14,7 @@
  *   smtp_tls.c      the TLS level of a destination (smtp_tls_policy_maps)
  *   smtp_sasl.c     AUTH PLAIN/LOGIN to a relay host (smtp_sasl_password_maps)
  *   smtp_trans.c    MAIL, RCPT, DATA (pipelined when offered)
+ *   smtp_cache.c    a session kept open for the next message to the same place
  *   smtp_body.c     the queue file's content on the wire: CRLF line ends,
  *                   dot-stuffed, no bare CR
  *
@@ -72,6 +73,7 @@ struct smtp_session {
     struct smtp_ehlo ehlo;
     bool tls;
     bool abandon; /* hang up without QUIT: a transaction is open that must not complete */
+    bool keep;    /* in step after a transaction: offered to the connection cache */
 };
 
 /* What a session says about trying the next server. */
@@ -133,6 +135,18 @@ enum smtp_tls_level {
 };
 void smtp_tls_init(void);
 enum smtp_tls_level smtp_tls_policy(const struct smtp_dest *d);
+
+/*
+ * smtp_cache.c: one session kept open per process for the next message to
+ * the same destination.  smtp_cache_wanted(): may this session be kept?
+ * smtp_cache_put() takes it (and its stream); smtp_cache_run() delivers d
+ * over the kept session when there is one for d (true: every recipient
+ * has an outcome).  smtp_cache_close() ends a kept session (at exit).
+ */
+bool smtp_cache_wanted(const struct smtp_session *sess);
+void smtp_cache_put(struct smtp_dest *d, struct smtp_session *sess);
+bool smtp_cache_run(struct smtp_dest *d);
+void smtp_cache_close(void);
 
 /* smtp_trans.c: MAIL, RCPT, DATA and the message; every recipient decided unless NEXT_SERVER. */
 enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess);

@@ -192,7 +192,10 @@ static enum smtp_next smtp_try_addr(struct smtp_dest *d, const char *host,
         }
         sess.s = stream_open(fd, (int)(var_smtp_helo_timeout * 1000));
         next = smtp_session_run(d, &sess, tls_ok);
-        stream_close(sess.s);
+        if (sess.keep)
+            smtp_cache_put(d, &sess); /* it owns the stream now */
+        else
+            stream_close(sess.s);
         tls_ok = false;
     }
     return next;
@@ -254,6 +257,9 @@ void smtp_connect_dest(struct smtp_dest *d)
                        *var_relayhost ? "bad relayhost syntax" : "bad destination domain");
         goto out;
     }
+    /* A session that the last message to this destination left open. */
+    if (smtp_cache_run(d))
+        goto out;
     if (!smtp_mx_hosts(d, &nh, mx, &nmx))
         goto out;
     smtp_note(d, "4.4.1", "none", "no server for %s", nh.name);

@@ -173,7 +173,10 @@ enum smtp_next smtp_session_run(struct smtp_dest *d, struct smtp_session *sess, 
     }
     d->xfer_ms = stream_now_ms();
     next = smtp_transaction(d, sess);
+    /* A session still in step is kept for the next message (smtp_cache.c). */
     if (next == SMTP_NEXT_DONE && !sess->abandon)
+        sess->keep = smtp_cache_wanted(sess);
+    if (next == SMTP_NEXT_DONE && !sess->abandon && !sess->keep)
         smtp_quit(sess);
     return next;
 }

@@ -147,6 +147,24 @@ void deliver_defer_all(const struct deliver_request *req, struct deliver_reply *
     }
 }
 
+static int deliver_idle_ms;
+static void (*deliver_idle_fn)(void);
+
+void deliver_agent_idle(int idle_ms, void (*fn)(void))
+{
+    deliver_idle_ms = idle_ms;
+    deliver_idle_fn = fn;
+}
+
+/* Wait up to the idle time for the next request; then tell the agent, once. */
+static void deliver_wait_idle(struct stream *s)
+{
+    if (deliver_idle_fn == NULL || stream_pending(s) > 0)
+        return;
+    if (poll_fd(s->fd, POLLIN, deliver_idle_ms) == 0)
+        deliver_idle_fn();
+}
+
 static void deliver_replied(enum crash_point_id id)
 {
 #ifdef POSTERN_CRASH_POINTS
@@ -172,6 +190,7 @@ void deliver_agent_serve(struct stream *s, deliver_agent_fn deliver, enum crash_
         struct deliver_reply reply = {0};
         void *results;
 
+        deliver_wait_idle(s);
         if (attr_read_frame(s, &frame, &why) < 0) {
             if (!(s->flags & STREAM_F_EOF))
                 msg_warn("read request from qmgr: %s", why);

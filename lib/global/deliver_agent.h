@@ -53,5 +53,10 @@ typedef void *(*deliver_agent_fn)(const struct deliver_request *req, struct deli
  * after each reply.
  */
 void deliver_agent_serve(struct stream *s, deliver_agent_fn deliver, enum crash_point_id replied);
+/*
+ * While waiting for qmgr's next request, call fn once after idle_ms without
+ * one (the smtp client closes the session it kept for the next message).
+ */
+void deliver_agent_idle(int idle_ms, void (*fn)(void));
 
 #endif

@@ -39,7 +39,9 @@ long long var_smtp_connect_timeout, var_smtp_helo_timeout, var_smtp_starttls_tim
 long long var_smtp_mail_timeout, var_smtp_rcpt_timeout, var_smtp_data_init_timeout;
 long long var_smtp_data_xfer_timeout, var_smtp_data_done_timeout, var_smtp_quit_timeout;
 long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
-bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
+bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable, var_smtp_connection_cache_on_demand;
+long long var_smtp_connection_cache_time_limit, var_smtp_connection_reuse_time_limit;
+long long var_smtp_rset_timeout;
 char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
 char *var_smtp_helo_name, *var_smtp_tls_security_level;
 char *var_smtp_bind_address, *var_smtp_bind_address6;
@@ -256,6 +258,12 @@ static const struct param params[] = {
     INT("smtp_mx_address_limit", "5", &var_smtp_mx_address_limit, 0, 1000),
     INT("smtp_mx_session_limit", "2", &var_smtp_mx_session_limit, 0, 1000),
     BOOL("smtp_skip_5xx_greeting", "yes", &var_smtp_skip_5xx_greeting),
+    BOOL("smtp_connection_cache_on_demand", "yes", &var_smtp_connection_cache_on_demand),
+    TIME("smtp_connection_cache_time_limit", "2s", &var_smtp_connection_cache_time_limit, 's', 1,
+         3600),
+    TIME("smtp_connection_reuse_time_limit", "300s", &var_smtp_connection_reuse_time_limit, 's', 1,
+         86400),
+    TIME("smtp_rset_timeout", "20s", &var_smtp_rset_timeout, 's', 1, 3600),
     BOOL("smtp_sasl_auth_enable", "no", &var_smtp_sasl_auth_enable),
     STR("smtp_sasl_password_maps", "", &var_smtp_sasl_password_maps),
     SET("smtp_sasl_security_options", "noplaintext, noanonymous", &var_smtp_sasl_security_options,
