@@ -153,5 +153,12 @@ enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess);
 
 /* smtp_body.c: send the message content of d after DATA; -1 with the stream's error. */
 int smtp_body_send(struct smtp_dest *d, struct stream *s);
+/*
+ * Send it in BDAT chunks instead, the last with LAST: 0 with the final
+ * reply in *r (2xx), 1 when a chunk was refused (its reply in *r), -1 lost
+ * (why set).
+ */
+int smtp_body_bdat(struct smtp_dest *d, struct smtp_session *sess, struct smtp_reply *r, char *why,
+                   size_t len);
 
 #endif

@@ -149,12 +149,24 @@ static void smtp_rcpt_reply(struct smtp_dest *d, struct smtp_session *sess, stru
                    why);
 }
 
+/* The server took the message: every accepted recipient is sent. */
+static void smtp_sent_accepted(struct smtp_dest *d, struct smtp_session *sess,
+                               const struct smtp_reply *r)
+{
+    char text[SMTP_TEXT_MAX];
+    size_t i;
+
+    smtp_reply_oneline(r, text, sizeof(text));
+    for (i = 0; i < d->n; i++)
+        if (d->rcpts[i]->accepted)
+            smtp_rcpt_done(d, d->rcpts[i], sess->peer, DELIVER_SENT, r->dsn, text);
+}
+
 /* The content after 354, the final dot, and its reply. */
 static enum smtp_next smtp_data(struct smtp_dest *d, struct smtp_session *sess)
 {
     struct smtp_reply r;
-    char why[SMTP_REASON_MAX], text[SMTP_TEXT_MAX];
-    size_t i;
+    char why[SMTP_REASON_MAX];
 
     stream_set_timeout(sess->s, (int)(var_smtp_data_xfer_timeout * 1000));
     if (smtp_body_send(d, sess->s) < 0 || stream_write(sess->s, ".\r\n", 3) < 0 ||
@@ -174,10 +186,27 @@ static enum smtp_next smtp_data(struct smtp_dest *d, struct smtp_session *sess)
         smtp_fail_open(d, sess, &r, why, true);
         return SMTP_NEXT_DONE;
     }
-    smtp_reply_oneline(&r, text, sizeof(text));
-    for (i = 0; i < d->n; i++)
-        if (d->rcpts[i]->accepted)
-            smtp_rcpt_done(d, d->rcpts[i], sess->peer, DELIVER_SENT, r.dsn, text);
+    smtp_sent_accepted(d, sess, &r);
+    return SMTP_NEXT_DONE;
+}
+
+/* The content in BDAT chunks and the final reply (RFC 3030). */
+static enum smtp_next smtp_bdat(struct smtp_dest *d, struct smtp_session *sess)
+{
+    struct smtp_reply r;
+    char why[SMTP_REASON_MAX];
+    int ret = smtp_body_bdat(d, sess, &r, why, sizeof(why));
+
+    if (ret < 0) {
+        smtp_defer_open(d, sess, why);
+        return SMTP_NEXT_DONE;
+    }
+    if (ret > 0) {
+        smtp_said(sess, &r, "end of DATA", why, sizeof(why));
+        smtp_fail_open(d, sess, &r, why, true);
+        return SMTP_NEXT_DONE;
+    }
+    smtp_sent_accepted(d, sess, &r);
     return SMTP_NEXT_DONE;
 }
 
@@ -185,6 +214,7 @@ enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
 {
     struct smtp_rcpt **open = xcalloc(d->n ? d->n : 1, sizeof(*open));
     bool pipe = (sess->ehlo.ext & SMTP_EXT_PIPELINING) != 0, mail_ok = true;
+    bool bdat = (sess->ehlo.ext & SMTP_EXT_CHUNKING) && var_smtp_use_bdat;
     enum smtp_next next = SMTP_NEXT_DONE;
     size_t n, i, accepted = 0;
     struct smtp_reply r;
@@ -217,9 +247,11 @@ enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
             smtp_rcpt_reply(d, sess, open[i], &r);
         }
     }
-    if (pipe || smtp_any_open(d)) {
+    if (!bdat && (pipe || smtp_any_open(d))) {
         if (smtp_send(sess, "DATA", var_smtp_data_init_timeout) < 0 || smtp_flush(sess) < 0)
             goto lost_data;
+    } else if (bdat && pipe && smtp_flush(sess) < 0) {
+        goto lost_rcpt;
     }
     if (pipe) {
         if (smtp_get(sess, &r, var_smtp_mail_timeout, "sending MAIL FROM", why, sizeof(why)) < 0)
@@ -232,6 +264,14 @@ enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
                 smtp_rcpt_reply(d, sess, open[i], &r);
         }
     } else if (!smtp_any_open(d)) {
+        goto out;
+    }
+    if (bdat) {
+        /* The recipients' replies first: no chunk goes to a server that took nobody. */
+        for (i = 0; i < n; i++)
+            accepted += open[i]->accepted;
+        if (mail_ok && accepted > 0)
+            next = smtp_bdat(d, sess);
         goto out;
     }
     if (smtp_get(sess, &r, var_smtp_data_init_timeout, "sending DATA command", why, sizeof(why)) <

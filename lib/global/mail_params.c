@@ -40,6 +40,7 @@ long long var_smtp_mail_timeout, var_smtp_rcpt_timeout, var_smtp_data_init_timeo
 long long var_smtp_data_xfer_timeout, var_smtp_data_done_timeout, var_smtp_quit_timeout;
 long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
 bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable, var_smtp_connection_cache_on_demand;
+bool var_smtp_use_bdat;
 long long var_smtp_connection_cache_time_limit, var_smtp_connection_reuse_time_limit;
 long long var_smtp_rset_timeout;
 char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
@@ -264,6 +265,7 @@ static const struct param params[] = {
     TIME("smtp_connection_reuse_time_limit", "300s", &var_smtp_connection_reuse_time_limit, 's', 1,
          86400),
     TIME("smtp_rset_timeout", "20s", &var_smtp_rset_timeout, 's', 1, 3600),
+    BOOL("smtp_use_bdat", "yes", &var_smtp_use_bdat),
     BOOL("smtp_sasl_auth_enable", "no", &var_smtp_sasl_auth_enable),
     STR("smtp_sasl_password_maps", "", &var_smtp_sasl_password_maps),
     SET("smtp_sasl_security_options", "noplaintext, noanonymous", &var_smtp_sasl_security_options,
