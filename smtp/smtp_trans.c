@@ -210,108 +210,129 @@ static enum smtp_next smtp_bdat(struct smtp_dest *d, struct smtp_session *sess)
     return SMTP_NEXT_DONE;
 }
 
-enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
-{
-    struct smtp_rcpt **open = xcalloc(d->n ? d->n : 1, sizeof(*open));
-    bool pipe = (sess->ehlo.ext & SMTP_EXT_PIPELINING) != 0, mail_ok = true;
-    bool bdat = (sess->ehlo.ext & SMTP_EXT_CHUNKING) && var_smtp_use_bdat;
-    enum smtp_next next = SMTP_NEXT_DONE;
-    size_t n, i, accepted = 0;
-    struct smtp_reply r;
+/* One transaction in flight: what was sent, what came back. */
+struct smtp_txn {
+    struct smtp_dest *d;
+    struct smtp_session *sess;
+    struct smtp_rcpt **open; /* the recipients sent RCPT, in order */
+    size_t n;
+    bool pipe, bdat, mail_ok;
+    enum smtp_next next;
     struct buf cmd;
     char why[SMTP_REASON_MAX];
+};
 
-    buf_init(&cmd, SMTP_REASON_MAX * 4);
-    if (smtp_refuse(d, sess))
-        goto out;
-    n = smtp_open_rcpts(d, open);
-    /* MAIL, each RCPT and DATA: all at once when pipelining, else one by one. */
-    smtp_mail_cmd(d, sess, &cmd);
-    if (smtp_send(sess, buf_str(&cmd), var_smtp_mail_timeout) < 0 ||
-        (!pipe && smtp_flush(sess) < 0))
-        goto lost_mail;
-    if (!pipe) {
-        if (smtp_get(sess, &r, var_smtp_mail_timeout, "sending MAIL FROM", why, sizeof(why)) < 0)
-            goto lost;
-        if (!smtp_mail_reply(d, sess, &r, &next))
-            goto out;
+/* Queue one command, and without pipelining send it and read its reply. */
+static int smtp_txn_cmd(struct smtp_txn *t, const char *doing, long long timeout,
+                        struct smtp_reply *r)
+{
+    if (smtp_send(t->sess, buf_str(&t->cmd), timeout) < 0 ||
+        (!t->pipe && smtp_flush(t->sess) < 0)) {
+        smtp_lost(t->sess, doing, t->why, sizeof(t->why));
+        return -1;
     }
-    for (i = 0; i < n; i++) {
-        smtp_rcpt_cmd(sess, open[i], &cmd);
-        if (smtp_send(sess, buf_str(&cmd), var_smtp_rcpt_timeout) < 0 ||
-            (!pipe && smtp_flush(sess) < 0))
-            goto lost_rcpt;
-        if (!pipe) {
-            if (smtp_get(sess, &r, var_smtp_rcpt_timeout, "sending RCPT TO", why, sizeof(why)) < 0)
-                goto lost;
-            smtp_rcpt_reply(d, sess, open[i], &r);
+    if (!t->pipe && smtp_get(t->sess, r, timeout, doing, t->why, sizeof(t->why)) < 0)
+        return -1;
+    return 0;
+}
+
+/*
+ * MAIL, each RCPT and DATA (not for BDAT): all at once when pipelining,
+ * else one by one; then every reply but DATA's read.  0 to go on, 1 when
+ * the transaction is over (t->next), -1 when the connection failed.
+ */
+static int smtp_envelope(struct smtp_txn *t, struct smtp_reply *r)
+{
+    size_t i;
+
+    smtp_mail_cmd(t->d, t->sess, &t->cmd);
+    if (smtp_txn_cmd(t, "sending MAIL FROM", var_smtp_mail_timeout, r) < 0)
+        return -1;
+    if (!t->pipe && !smtp_mail_reply(t->d, t->sess, r, &t->next))
+        return 1;
+    for (i = 0; i < t->n; i++) {
+        smtp_rcpt_cmd(t->sess, t->open[i], &t->cmd);
+        if (smtp_txn_cmd(t, "sending RCPT TO", var_smtp_rcpt_timeout, r) < 0)
+            return -1;
+        if (!t->pipe)
+            smtp_rcpt_reply(t->d, t->sess, t->open[i], r);
+    }
+    if (!t->bdat && (t->pipe || smtp_any_open(t->d))) {
+        if (smtp_send(t->sess, "DATA", var_smtp_data_init_timeout) < 0 || smtp_flush(t->sess) < 0) {
+            smtp_lost(t->sess, "sending DATA command", t->why, sizeof(t->why));
+            return -1;
         }
+    } else if (t->bdat && t->pipe && smtp_flush(t->sess) < 0) {
+        smtp_lost(t->sess, "sending RCPT TO", t->why, sizeof(t->why));
+        return -1;
     }
-    if (!bdat && (pipe || smtp_any_open(d))) {
-        if (smtp_send(sess, "DATA", var_smtp_data_init_timeout) < 0 || smtp_flush(sess) < 0)
-            goto lost_data;
-    } else if (bdat && pipe && smtp_flush(sess) < 0) {
-        goto lost_rcpt;
-    }
-    if (pipe) {
-        if (smtp_get(sess, &r, var_smtp_mail_timeout, "sending MAIL FROM", why, sizeof(why)) < 0)
-            goto lost;
-        mail_ok = smtp_mail_reply(d, sess, &r, &next);
-        for (i = 0; i < n; i++) {
-            if (smtp_get(sess, &r, var_smtp_rcpt_timeout, "sending RCPT TO", why, sizeof(why)) < 0)
-                goto lost;
-            if (mail_ok)
-                smtp_rcpt_reply(d, sess, open[i], &r);
-        }
-    } else if (!smtp_any_open(d)) {
-        goto out;
-    }
-    if (bdat) {
-        /* The recipients' replies first: no chunk goes to a server that took nobody. */
-        for (i = 0; i < n; i++)
-            accepted += open[i]->accepted;
-        if (mail_ok && accepted > 0)
-            next = smtp_bdat(d, sess);
-        goto out;
-    }
-    if (smtp_get(sess, &r, var_smtp_data_init_timeout, "sending DATA command", why, sizeof(why)) <
+    if (!t->pipe)
+        return smtp_any_open(t->d) ? 0 : 1;
+    if (smtp_get(t->sess, r, var_smtp_mail_timeout, "sending MAIL FROM", t->why, sizeof(t->why)) <
         0)
-        goto lost;
-    for (i = 0; i < n; i++)
-        accepted += open[i]->accepted;
-    if (!mail_ok || accepted == 0) {
-        /* Nothing to send: a 354 the server gave anyway gets an empty message we abandon. */
-        if (r.code == 354)
-            goto out_abandon;
-        goto out;
+        return -1;
+    t->mail_ok = smtp_mail_reply(t->d, t->sess, r, &t->next);
+    for (i = 0; i < t->n; i++) {
+        if (smtp_get(t->sess, r, var_smtp_rcpt_timeout, "sending RCPT TO", t->why, sizeof(t->why)) <
+            0)
+            return -1;
+        if (t->mail_ok)
+            smtp_rcpt_reply(t->d, t->sess, t->open[i], r);
     }
-    if (r.code != 354) {
-        smtp_said(sess, &r, "DATA", why, sizeof(why));
-        smtp_fail_open(d, sess, &r, why, true);
-        goto out;
-    }
-    next = smtp_data(d, sess);
-    goto out;
+    return 0;
+}
 
-lost_mail:
-    smtp_lost(sess, "sending MAIL FROM", why, sizeof(why));
-    goto lost;
-lost_rcpt:
-    smtp_lost(sess, "sending RCPT TO", why, sizeof(why));
-    goto lost;
-lost_data:
-    smtp_lost(sess, "sending DATA command", why, sizeof(why));
-lost:
-    /* Nothing was accepted for good yet: another server may take it all. */
-    for (i = 0; i < d->n; i++)
-        d->rcpts[i]->accepted = false;
-    next = smtp_next_server(d, sess, "4.4.2", why);
-    goto out;
-out_abandon:
-    /* RFC 5321 4.1.1.4 gives no way to cancel after 354 but closing the connection. */
-    sess->abandon = true;
-out:
-    buf_free(&cmd);
-    free(open);
-    return next;
+/* After the envelope: BDAT, or DATA's reply and the content. */
+static enum smtp_next smtp_content(struct smtp_txn *t, struct smtp_reply *r, bool *lost)
+{
+    size_t i, accepted = 0;
+
+    for (i = 0; i < t->n; i++)
+        accepted += t->open[i]->accepted;
+    if (t->bdat) /* the recipients' replies came first: no chunk for a server that took nobody */
+        return t->mail_ok && accepted > 0 ? smtp_bdat(t->d, t->sess) : t->next;
+    if (smtp_get(t->sess, r, var_smtp_data_init_timeout, "sending DATA command", t->why,
+                 sizeof(t->why)) < 0) {
+        *lost = true;
+        return SMTP_NEXT_SERVER;
+    }
+    if (!t->mail_ok || accepted == 0) {
+        /* Nothing to send: a 354 the server gave anyway gets an empty message we abandon. */
+        t->sess->abandon = r->code == 354; /* RFC 5321 has no way back from 354 but hanging up */
+        return t->next;
+    }
+    if (r->code != 354) {
+        smtp_said(t->sess, r, "DATA", t->why, sizeof(t->why));
+        smtp_fail_open(t->d, t->sess, r, t->why, true);
+        return SMTP_NEXT_DONE;
+    }
+    return smtp_data(t->d, t->sess);
+}
+
+enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
+{
+    struct smtp_txn t = {.d = d, .sess = sess, .mail_ok = true, .next = SMTP_NEXT_DONE};
+    struct smtp_reply r;
+    bool lost = false;
+    size_t i;
+    int ret;
+
+    if (smtp_refuse(d, sess))
+        return SMTP_NEXT_DONE;
+    t.open = xcalloc(d->n ? d->n : 1, sizeof(*t.open));
+    t.n = smtp_open_rcpts(d, t.open);
+    t.pipe = (sess->ehlo.ext & SMTP_EXT_PIPELINING) != 0;
+    t.bdat = (sess->ehlo.ext & SMTP_EXT_CHUNKING) && var_smtp_use_bdat;
+    buf_init(&t.cmd, SMTP_REASON_MAX * 4);
+    if ((ret = smtp_envelope(&t, &r)) == 0)
+        t.next = smtp_content(&t, &r, &lost);
+    if (ret < 0 || lost) {
+        /* Nothing was accepted for good yet: another server may take it all. */
+        for (i = 0; i < d->n; i++)
+            d->rcpts[i]->accepted = false;
+        t.next = smtp_next_server(d, sess, "4.4.2", t.why);
+    }
+    buf_free(&t.cmd);
+    free(t.open);
+    return t.next;
 }
