@@ -35,13 +35,13 @@ enum mime_encoding {
 struct mime_part {
     size_t header_start, body_start, body_end; /* offsets into the message */
     size_t body_lines; /* line ends in the body, plus one for an unterminated last line */
-    char type[MIME_TOKEN_MAX + 1];        /* lower-cased: "text" by default */
-    char subtype[MIME_TOKEN_MAX + 1];     /* lower-cased: "plain" by default */
-    char boundary[MIME_BOUNDARY_MAX + 1]; /* multipart only, as given */
+    char type[MIME_TOKEN_MAX + 1];        /* lower-cased: "text", or "message" in a digest */
+    char subtype[MIME_TOKEN_MAX + 1];     /* lower-cased: "plain", or "rfc822" in a digest */
+    char boundary[MIME_BOUNDARY_MAX + 1]; /* the parameter as given; used for multipart only */
     char charset[MIME_TOKEN_MAX + 1];     /* as given; empty when absent */
     enum mime_encoding encoding;
     bool has_8bit;              /* the body (children included) holds octets >= 0x80 */
-    bool gap_8bit;              /* multipart: so do its preamble, epilogue or delimiter lines */
+    bool gap_8bit;              /* multipart: so does text in none of its parts (preamble...) */
     struct mime_part *children; /* multipart parts, or the message/rfc822 inner message */
     struct mime_part *next;
 };

@@ -83,7 +83,8 @@ int mime_qp_encode(const unsigned char *data, size_t len, const char *eol, struc
     while (pos < len) {
         const unsigned char *lf = memchr(data + pos, '\n', len - pos);
         size_t n = lf ? (size_t)(lf - (data + pos)) : len - pos, end = n;
-        bool crlf = lf && n > 0 && data[pos + n - 1] == '\r';
+        /* With LF line ends (the queue's), a CR before the LF is data: =0D. */
+        bool crlf = lf && n > 0 && data[pos + n - 1] == '\r' && eol[0] == '\r';
 
         if (crlf)
             n--;
@@ -96,11 +97,11 @@ int mime_qp_encode(const unsigned char *data, size_t len, const char *eol, struc
     return 0;
 }
 
-/* The new header of a part: every field but Content-Transfer-Encoding, kept as it was. */
+/* The new header of a part: its fields kept as they were, but Content-Transfer-Encoding. */
 struct mime_hdr {
     struct mime_dg *dg;
     size_t base, last_end;
-    bool mime_version;
+    bool mime_version, keep_cte;
 };
 
 static int mime_hdr_field(const struct header_field *f, void *ctx)
@@ -109,29 +110,37 @@ static int mime_hdr_field(const struct header_field *f, void *ctx)
 
     if (header_is(f, "mime-version"))
         h->mime_version = true;
-    if (!header_is(f, "content-transfer-encoding"))
+    if (h->keep_cte || !header_is(f, "content-transfer-encoding"))
         mime_dg_copy(h->dg, h->base + f->offset, h->base + f->end);
     h->last_end = f->end;
     return 0;
 }
 
+/*
+ * Copy p's header with cte as its Content-Transfer-Encoding (NULL: keep
+ * the one it has).  A header that the body followed without an empty line
+ * gets one, or what is added below (a child's new fields, when p's body
+ * starts with it) would become part of this header.
+ */
 static void mime_dg_header(struct mime_dg *dg, const struct mime_part *p, const char *cte,
                            bool message)
 {
-    struct mime_hdr h = {dg, p->header_start, 0, false};
+    struct mime_hdr h = {dg, p->header_start, 0, false, cte == NULL};
 
     (void)header_scan(dg->msg + p->header_start, p->body_start - p->header_start, mime_hdr_field,
                       &h, NULL);
     if (h.last_end > 0 && dg->msg[p->header_start + h.last_end - 1] != '\n')
         mime_dg_puts(dg, dg->eol); /* the header ended the text, unterminated */
     /* A Content-Transfer-Encoding is MIME only below a MIME-Version (RFC 2045 4). */
-    if (message && !h.mime_version) {
+    if (cte && message && !h.mime_version) {
         mime_dg_puts(dg, "MIME-Version: 1.0");
         mime_dg_puts(dg, dg->eol);
     }
-    mime_dg_puts(dg, "Content-Transfer-Encoding: ");
-    mime_dg_puts(dg, cte);
-    mime_dg_puts(dg, dg->eol);
+    if (cte) {
+        mime_dg_puts(dg, "Content-Transfer-Encoding: ");
+        mime_dg_puts(dg, cte);
+        mime_dg_puts(dg, dg->eol);
+    }
     if (p->header_start + h.last_end < p->body_start)
         mime_dg_copy(dg, p->header_start + h.last_end, p->body_start); /* the empty line */
     else
@@ -178,10 +187,7 @@ static void mime_dg_composite(struct mime_dg *dg, const struct mime_part *p)
     const struct mime_part *c;
     size_t pos = p->body_start;
 
-    if (p->encoding == MIME_ENC_7BIT)
-        mime_dg_copy(dg, p->header_start, p->body_start);
-    else
-        mime_dg_header(dg, p, "7bit", false);
+    mime_dg_header(dg, p, p->encoding == MIME_ENC_7BIT ? NULL : "7bit", false);
     if (strcmp(p->type, "message") == 0) {
         mime_dg_part(dg, p->children, true);
         mime_dg_copy(dg, p->children->body_end, p->body_end);

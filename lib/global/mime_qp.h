@@ -30,8 +30,10 @@ int mime_downgrade(const unsigned char *msg, size_t len, struct buf *out);
 bool mime_needs_downgrade(const struct mime_part *root);
 
 /*
- * Append data[0..len) encoded as quoted-printable: hard line breaks (LF or
- * CR LF) are kept as they are, soft ones use eol.  -1 past out's maximum.
+ * Append data[0..len) encoded as quoted-printable.  eol is the message's
+ * line end ("\n" or "\r\n"): soft line breaks use it, and a CR before an
+ * LF is part of a hard line break (kept) only when eol is CR LF; otherwise
+ * it is data (=0D), as is every other CR.  -1 past out's maximum.
  */
 int mime_qp_encode(const unsigned char *data, size_t len, const char *eol, struct buf *out);
 

@@ -79,7 +79,7 @@ static void test_encode(void **state UNUSED)
         {"trailing  \nspace\t\nin side\n", "trailing =20\nspace=09\nin side\n"},
         {"end ", "end=20"},
         {"\xff\xfe\xfd", "=FF=FE=FD"},
-        {"crlf\xe9\r\nkept\r\n", "crlf=E9\r\nkept\r\n"},
+        {"lf\xe9\r\nline ends\r\n", "lf=E9=0D\nline ends=0D\n"},
         {"bare\rcr\n", "bare=0Dcr\n"},
         {"--b\n- x\n-\n", "=2D-b\n- x\n-\n"},
         {"", ""},
@@ -94,6 +94,17 @@ static void test_encode(void **state UNUSED)
             fail_msg("case %zu: got \"%s\", want \"%s\"", i, got, cases[i].want);
         free(got);
     }
+}
+
+static void test_crlf_encode(void **state UNUSED)
+{
+    const char in[] = "crlf\xe9\r\nkept\r\nbare\rcr and lf\n";
+    struct buf b;
+
+    buf_init(&b, 1024);
+    assert_int_equal(mime_qp_encode((const unsigned char *)in, sizeof(in) - 1, "\r\n", &b), 0);
+    assert_string_equal(buf_str(&b), "crlf=E9\r\nkept\r\nbare=0Dcr and lf\n");
+    buf_free(&b);
 }
 
 static void test_soft_breaks(void **state UNUSED)
@@ -304,6 +315,13 @@ static void test_odd_parts(void **state UNUSED)
                              "Content-Transfer-Encoding: quoted-printable\n\n"
                              "not a field =E9\n--b--\n");
     free(got);
+    /* A digest part without header or empty line: the inner message's new
+     * fields must not become the part's own. */
+    got = downgrade("Content-Type: multipart/digest; boundary=d\n\n--d\n\xe3\n--d--\n");
+    assert_string_equal(got, "Content-Type: multipart/digest; boundary=d\n\n--d\n\n"
+                             "MIME-Version: 1.0\nContent-Transfer-Encoding: quoted-printable\n\n"
+                             "=E3\n--d--\n");
+    free(got);
     /* A long 8-bit line ending in the boundary stays inside its part. */
     free(downgrade(
         "Content-Type: multipart/mixed; boundary=b\n\n--b\n\n"
@@ -325,9 +343,13 @@ static void test_out_limit(void **state UNUSED)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_encode),        cmocka_unit_test(test_soft_breaks),
-        cmocka_unit_test(test_plain_message), cmocka_unit_test(test_seven_bit_untouched),
-        cmocka_unit_test(test_multipart),     cmocka_unit_test(test_odd_parts),
+        cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_crlf_encode),
+        cmocka_unit_test(test_soft_breaks),
+        cmocka_unit_test(test_plain_message),
+        cmocka_unit_test(test_seven_bit_untouched),
+        cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_odd_parts),
         cmocka_unit_test(test_out_limit),
     };
 
