@@ -207,6 +207,7 @@ static void *smtp_request(const struct deliver_request *req, struct deliver_repl
         dests[i].start_wall = start_wall;
         server_watchdog_pat();
         smtp_connect_dest(dests + i);
+        smtp_mime_free(dests + i);
         free(dests[i].rcpts);
     }
     if (!smtp_mark(req, &f, rcpts)) {

@@ -14,6 +14,7 @@
  *   smtp_tls.c      the TLS level of a destination (smtp_tls_policy_maps)
  *   smtp_sasl.c     AUTH PLAIN/LOGIN to a relay host (smtp_sasl_password_maps)
  *   smtp_trans.c    MAIL, RCPT, DATA (pipelined when offered)
+ *   smtp_mime.c     8-bit content downgraded for a server without 8BITMIME
  *   smtp_cache.c    a session kept open for the next message to the same place
  *   smtp_body.c     the queue file's content on the wire: CRLF line ends,
  *                   dot-stuffed, no bare CR
@@ -25,6 +26,7 @@
 #define POSTERN_SMTP_H
 
 #include "sys_defs.h"
+#include "buf.h"
 #include "deliver_agent.h"
 #include "smtp_reply.h"
 #include "stream.h"
@@ -61,6 +63,9 @@ struct smtp_dest {
     char last_dsn[8];
     char last_relay[SMTP_PEER_MAX]; /* relay= for them: "none" if no server answered */
     long long sessions;             /* servers that greeted us */
+    bool conv_done;                 /* smtp_mime.c looked at the content */
+    bool converted;                 /* and conv holds the 7-bit copy to send */
+    struct buf conv;
 };
 
 /* One connected server. */
@@ -147,6 +152,13 @@ bool smtp_cache_wanted(const struct smtp_session *sess);
 void smtp_cache_put(struct smtp_dest *d, struct smtp_session *sess);
 bool smtp_cache_run(struct smtp_dest *d);
 void smtp_cache_close(void);
+
+/*
+ * smtp_mime.c: for a server without 8BITMIME, the 7-bit copy of an 8-bit
+ * message (in d->conv when d->converted); -1 with *why_r: defer.
+ */
+int smtp_mime_downgrade(struct smtp_dest *d, const char **why_r);
+void smtp_mime_free(struct smtp_dest *d);
 
 /* smtp_trans.c: MAIL, RCPT, DATA and the message; every recipient decided unless NEXT_SERVER. */
 enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess);

@@ -57,6 +57,19 @@ static size_t smtp_body_block(const unsigned char *in, size_t len, struct smtp_b
     return n;
 }
 
+/* want octets of the content from offset done: the queue file's, or the 7-bit copy. */
+static ssize_t smtp_body_read(struct smtp_dest *d, unsigned char *block, size_t want,
+                              long long done)
+{
+    if (want == 0)
+        return 0;
+    if (d->converted) {
+        memcpy(block, d->conv.data + done, want);
+        return (ssize_t)want;
+    }
+    return pread(d->fd, block, want, d->q->content_offset + (off_t)done);
+}
+
 /* What to do with each converted block; -1 stops the walk. */
 typedef int (*smtp_body_fn)(void *ctx, const unsigned char *wire, size_t len, bool last);
 
@@ -68,7 +81,7 @@ static int smtp_body_walk(struct smtp_dest *d, bool stuff, smtp_body_fn fn, void
 {
     unsigned char *block = malloc(SMTP_BODY_BLOCK), *wire = malloc(3 * SMTP_BODY_BLOCK + 2);
     struct smtp_body_state st = {true, false, stuff};
-    long long done = 0;
+    long long done = 0, total = d->converted ? (long long)d->conv.len : d->q->content_len;
     int ret = 0;
 
     if (block == NULL || wire == NULL) {
@@ -76,10 +89,10 @@ static int smtp_body_walk(struct smtp_dest *d, bool stuff, smtp_body_fn fn, void
         free(wire);
         return -1;
     }
-    while (ret == 0 && (done < d->q->content_len || done == 0)) {
-        long long left = d->q->content_len - done;
+    while (ret == 0 && (done < total || done == 0)) {
+        long long left = total - done;
         size_t want = (size_t)(left < SMTP_BODY_BLOCK ? left : SMTP_BODY_BLOCK), len;
-        ssize_t n = want ? pread(d->fd, block, want, d->q->content_offset + (off_t)done) : 0;
+        ssize_t n = smtp_body_read(d, block, want, done);
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -91,11 +104,11 @@ static int smtp_body_walk(struct smtp_dest *d, bool stuff, smtp_body_fn fn, void
         }
         len = smtp_body_block(block, (size_t)n, &st, wire);
         done += n;
-        if (done >= d->q->content_len && !st.bol) {
+        if (done >= total && !st.bol) {
             wire[len++] = '\r';
             wire[len++] = '\n';
         }
-        ret = fn(ctx, wire, len, done >= d->q->content_len);
+        ret = fn(ctx, wire, len, done >= total);
         if (want == 0)
             break;
     }

@@ -19,6 +19,12 @@
 #include "smtp_esmtp.h"
 #include "strutil.h"
 
+/* What goes out: the 7-bit copy when there is one. */
+static long long smtp_content_size(const struct smtp_dest *d)
+{
+    return d->converted ? (long long)d->conv.len : d->q->content_len;
+}
+
 /* "MAIL FROM:<sender>" with the parameters the server and the message call for. */
 static void smtp_mail_cmd(const struct smtp_dest *d, const struct smtp_session *sess,
                           struct buf *cmd)
@@ -31,8 +37,9 @@ static void smtp_mail_cmd(const struct smtp_dest *d, const struct smtp_session *
     mail_addr_quote_internal(d->q->sender, cmd);
     (void)buf_puts(cmd, ">");
     if (sess->ehlo.ext & SMTP_EXT_SIZE)
-        (void)buf_printf(cmd, " SIZE=%lld", d->q->content_len);
-    if ((sess->ehlo.ext & SMTP_EXT_8BITMIME) && body && strcmp(body, "8BITMIME") == 0)
+        (void)buf_printf(cmd, " SIZE=%lld", smtp_content_size(d));
+    if ((sess->ehlo.ext & SMTP_EXT_8BITMIME) && body && strcmp(body, "8BITMIME") == 0 &&
+        !d->converted)
         (void)buf_puts(cmd, " BODY=8BITMIME");
     if ((sess->ehlo.ext & SMTP_EXT_SMTPUTF8) && qmsg_attr(d->q, "smtputf8"))
         (void)buf_puts(cmd, " SMTPUTF8");
@@ -88,9 +95,9 @@ static bool smtp_refuse(struct smtp_dest *d, struct smtp_session *sess)
     char why[SMTP_REASON_MAX], who[SMTP_PEER_MAX];
 
     if ((sess->ehlo.ext & SMTP_EXT_SIZE) && sess->ehlo.size_limit > 0 &&
-        d->q->content_len > sess->ehlo.size_limit) {
+        smtp_content_size(d) > sess->ehlo.size_limit) {
         snprintf(why, sizeof(why), "message size %lld exceeds size limit %lld of server %s",
-                 d->q->content_len, sess->ehlo.size_limit, smtp_who(sess, who, sizeof(who)));
+                 smtp_content_size(d), sess->ehlo.size_limit, smtp_who(sess, who, sizeof(who)));
         smtp_dest_fail(d, sess->peer, DELIVER_BOUNCED, "5.3.4", why);
         return true;
     }
@@ -101,6 +108,24 @@ static bool smtp_refuse(struct smtp_dest *d, struct smtp_session *sess)
         return true;
     }
     return false;
+}
+
+/*
+ * An 8-bit message for a server without 8BITMIME: make the 7-bit copy;
+ * true when that failed and the recipients were deferred.
+ */
+static bool smtp_need_7bit(struct smtp_dest *d, struct smtp_session *sess)
+{
+    const char *body = qmsg_attr(d->q, "body"), *why = NULL;
+    char text[SMTP_REASON_MAX], who[SMTP_PEER_MAX];
+
+    if ((sess->ehlo.ext & SMTP_EXT_8BITMIME) || body == NULL || strcmp(body, "8BITMIME") != 0)
+        return false;
+    if (smtp_mime_downgrade(d, &why) == 0)
+        return false;
+    snprintf(text, sizeof(text), "%s (host %s)", why, smtp_who(sess, who, sizeof(who)));
+    smtp_defer_open(d, sess, text);
+    return true;
 }
 
 /* The open recipients, in the order their RCPT commands go out. */
@@ -317,7 +342,7 @@ enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
     size_t i;
     int ret;
 
-    if (smtp_refuse(d, sess))
+    if (smtp_need_7bit(d, sess) || smtp_refuse(d, sess))
         return SMTP_NEXT_DONE;
     t.open = xcalloc(d->n ? d->n : 1, sizeof(*t.open));
     t.n = smtp_open_rcpts(d, t.open);

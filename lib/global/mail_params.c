@@ -40,7 +40,7 @@ long long var_smtp_mail_timeout, var_smtp_rcpt_timeout, var_smtp_data_init_timeo
 long long var_smtp_data_xfer_timeout, var_smtp_data_done_timeout, var_smtp_quit_timeout;
 long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
 bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable, var_smtp_connection_cache_on_demand;
-bool var_smtp_use_bdat;
+bool var_smtp_use_bdat, var_disable_mime_output_conversion;
 long long var_smtp_connection_cache_time_limit, var_smtp_connection_reuse_time_limit;
 long long var_smtp_rset_timeout;
 char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
@@ -266,6 +266,7 @@ static const struct param params[] = {
          86400),
     TIME("smtp_rset_timeout", "20s", &var_smtp_rset_timeout, 's', 1, 3600),
     BOOL("smtp_use_bdat", "yes", &var_smtp_use_bdat),
+    BOOL("disable_mime_output_conversion", "no", &var_disable_mime_output_conversion),
     BOOL("smtp_sasl_auth_enable", "no", &var_smtp_sasl_auth_enable),
     STR("smtp_sasl_password_maps", "", &var_smtp_sasl_password_maps),
     SET("smtp_sasl_security_options", "noplaintext, noanonymous", &var_smtp_sasl_security_options,

@@ -111,6 +111,7 @@ extern long long var_smtp_data_xfer_timeout, var_smtp_data_done_timeout, var_smt
 extern long long var_smtp_mx_address_limit, var_smtp_mx_session_limit;
 extern bool var_smtp_skip_5xx_greeting, var_smtp_sasl_auth_enable;
 extern bool var_smtp_connection_cache_on_demand, var_smtp_use_bdat;
+extern bool var_disable_mime_output_conversion;
 extern long long var_smtp_connection_cache_time_limit, var_smtp_connection_reuse_time_limit;
 extern long long var_smtp_rset_timeout;
 extern char *var_smtp_sasl_password_maps, *var_smtp_sasl_security_options;
