@@ -226,19 +226,32 @@ enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
             goto lost;
         mail_ok = smtp_mail_reply(d, sess, &r, &next);
         for (i = 0; i < n; i++) {
-            if (smtp_get(sess, &r, var_smtp_rcpt_timeout, "sending RCPT TO", why, sizeof(why)) < 0)
+            if (smtp_get(sess, &r, var_smtp_rcpt_timeout, "sending RCPT TO", why, sizeof(why)) <
+                0) {
+                /*
+                 * After a refused MAIL the server may hang up (a 421 says it
+                 * will): its reply, already noted, is the reason, and the
+                 * recipients a 5xx failed stay failed.
+                 */
+                if (!mail_ok)
+                    goto out_abandon;
                 goto lost;
+            }
             if (mail_ok)
                 smtp_rcpt_reply(d, sess, open[i], &r);
         }
     } else if (!smtp_any_open(d)) {
         goto out;
     }
-    if (smtp_get(sess, &r, var_smtp_data_init_timeout, "sending DATA command", why, sizeof(why)) <
-        0)
-        goto lost;
     for (i = 0; i < n; i++)
         accepted += open[i]->accepted;
+    if (smtp_get(sess, &r, var_smtp_data_init_timeout, "sending DATA command", why, sizeof(why)) <
+        0) {
+        /* Nothing was to be sent (every recipient is decided): not a server that failed us. */
+        if (!mail_ok || accepted == 0)
+            goto out_abandon;
+        goto lost;
+    }
     if (!mail_ok || accepted == 0) {
         /* Nothing to send: a 354 the server gave anyway gets an empty message we abandon. */
         if (r.code == 354)
