@@ -4,7 +4,7 @@ loopback address, answers in threads, and records what it was sent.
 By default it behaves like a well-mannered receiver (EHLO with
 PIPELINING, 250 to everything, 354 to DATA).  A test scripts it with
 rules for the first sessions: at a stage ("greeting", "ehlo", "helo",
-"mail", "rcpt", "data", "dot", "starttls") answer this reply instead,
+"mail", "rcpt" or "rcpt ADDRESS", "data", "dot", "starttls") answer this reply instead,
 "close" the connection, or "hang" (say nothing until the client hangs
 up); at "data_mid" it closes after the first line of content.  A rule
 given with sessions=N applies to the first N sessions only, so a retry
@@ -34,14 +34,15 @@ class Session:
         self.commands = []      # command lines, without CRLF
         self.pending = {}       # command verb -> lines already buffered when its reply went out
         self.messages = []      # (wire bytes between 354 and the final dot, accepted?)
+        self.rcpts = []         # the recipients accepted for each of those messages
         self.closed_by_peer = False
 
 
 class Peer:
     def __init__(self, addr="127.0.0.7", ehlo=("PIPELINING", "SIZE 10240000", "8BITMIME"),
-                 hostname="peer.test", settle=0.0):
+                 hostname="peer.test", settle=0.0, port=None):
         self.addr = addr
-        self.port = free_port(addr)
+        self.port = port or free_port(addr)
         self.ehlo = list(ehlo)
         self.hostname = hostname
         self.settle = settle     # seconds to wait before each reply, to see what else arrives
@@ -83,6 +84,12 @@ class Peer:
                             (accepted is None or ok == accepted):
                         out.append(data)
             return out
+
+    def deliveries(self, token):
+        """[recipients] of each accepted message containing token, in order."""
+        with self.lock:
+            return [r for s in self.sessions for (data, ok), r in zip(s.messages, s.rcpts)
+                    if ok and token.encode() in data]
 
     def session_count(self):
         with self.lock:
@@ -147,6 +154,7 @@ class Peer:
     def _dialogue(self, conv, sess, rules):
         if not self._answer(conv, rules, "greeting", "220 %s ESMTP peer" % self.hostname):
             return
+        rcpts = []
         while True:
             line = conv.readline()
             sess.commands.append(line)
@@ -177,11 +185,16 @@ class Peer:
                 if not self._answer(conv, rules, "starttls", reply, verb):
                     return
             elif verb == "MAIL":
+                rcpts = []
                 if not self._answer(conv, rules, "mail", "250 2.1.0 Ok", verb):
                     return
             elif verb == "RCPT":
-                if not self._answer(conv, rules, "rcpt", "250 2.1.5 Ok", verb):
+                addr = line.split(":", 1)[-1].split(">", 1)[0].lstrip(" <").lower()
+                stage = "rcpt " + addr if "rcpt " + addr in rules else "rcpt"
+                if not self._answer(conv, rules, stage, "250 2.1.5 Ok", verb):
                     return
+                if rules.get(stage, "250").startswith("2"):
+                    rcpts.append(addr)
             elif verb == "DATA":
                 reply = rules.get("data", "354 End data with <CR><LF>.<CR><LF>")
                 if not self._answer(conv, rules, "data", reply, verb):
@@ -195,6 +208,7 @@ class Peer:
                 ok = reply.startswith("2")
                 with self.lock:
                     sess.messages.append((data, ok))
+                    sess.rcpts.append(list(rcpts))
                 if not self._answer(conv, rules, "dot", reply, "."):
                     with self.lock:
                         sess.messages[-1] = (data, False)

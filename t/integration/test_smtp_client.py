@@ -416,3 +416,69 @@ def test_dot_stuffing_and_crlf_on_the_wire(make_instance, peer):
                        for l in body.split(b"\n")[:-1])
     assert wire_body == stuffed
     assert unstuff(wire).endswith(b"\n\n" + body)
+
+
+# more: recipients one by one, HELO, SIZE, a 5xx greeting at the first MX -------
+
+def test_partial_deferral_resends_only_the_deferred_recipient(make_instance, peer):
+    """One recipient 451 (once), one 550, one 250: the 250 one is sent once,
+    the 550 one bounced, the 451 one sent alone on the retry."""
+    peer.rule("rcpt later@peer.test", "451 4.2.0 try later", sessions=1)
+    peer.rule("rcpt bad@peer.test", "550 5.1.1 no such user")
+    a = sender(make_instance, {"relayhost": "[%s]:%d" % (PEER_ADDR, peer.port)})
+    with smtplib.SMTP(a.addr, a.port, timeout=15) as s:
+        s.ehlo("client.test")
+        s.mail("sender@a.test")
+        for r in ("now@peer.test", "later@peer.test", "bad@peer.test"):
+            assert s.rcpt(r)[0] == 250
+        code, resp = s.data(message("partial"))
+    qid = re.search(rb"queued as ([0-9A-Za-z]+)", resp).group(1).decode()
+    a.wait_log_re(r"%s: to=<later@peer\.test>.*dsn=4\.2\.0, status=deferred \(host %s\[%s\] "
+                  r"said: 451 4\.2\.0 try later \(in reply to RCPT TO command\)\)"
+                  % (qid, PEER_ADDR, PEER_ADDR))
+    a.wait_log_re(r"%s: to=<bad@peer\.test>.*dsn=5\.1\.1, status=bounced" % qid)
+    a.wait_log_re(r"%s: to=<now@peer\.test>.*dsn=2\.0\.0, status=sent" % qid)
+    a.wait_log_re(r"%s: to=<later@peer\.test>.*dsn=2\.0\.0, status=sent" % qid, timeout=30)
+    assert peer.deliveries("partial") == [["now@peer.test"], ["later@peer.test"]]
+    # the bounced recipient parks the message in hold/ (bounces come later)
+    wait_until(lambda: in_queue(a, "hold", qid), 10, what="the message in hold/")
+
+
+def test_ehlo_refused_falls_back_to_helo(make_instance, peer):
+    peer.rule("ehlo", "502 5.5.2 Error: command not recognized")
+    a = sender(make_instance, {"relayhost": "[%s]:%d" % (PEER_ADDR, peer.port)})
+    qid = submit(a, "someone@peer.test", message("helo"))
+    log_line(a, qid, "sent")
+    cmds = peer.sessions[0].commands
+    assert cmds[0].startswith("EHLO ") and cmds[1] == "HELO mx.a.test", cmds
+    # no ESMTP, so no SIZE= or BODY= on MAIL
+    assert cmds[2] == "MAIL FROM:<sender@a.test>", cmds
+
+
+def test_message_over_servers_size_limit_bounces(make_instance):
+    p = Peer(PEER_ADDR, ehlo=("PIPELINING", "SIZE 1000"))
+    try:
+        a = sender(make_instance, {"relayhost": "[%s]:%d" % (PEER_ADDR, p.port)})
+        qid = submit(a, "someone@peer.test", message("size", b"x" * 2000 + b"\r\n"))
+        line = log_line(a, qid, "bounced")
+        assert dsn_of(line) == "5.3.4"
+        assert "exceeds size limit 1000 of server" in line
+        assert not any(c.startswith("MAIL") for c in p.sessions[0].commands)
+    finally:
+        p.stop()
+
+
+def test_5xx_greeting_at_first_mx_uses_the_next(make_instance, b, user):
+    p = Peer(PEER_ADDR, port=b.port)
+    p.rule("greeting", "554 5.7.1 go away")
+    try:
+        a = sender(make_instance, {"smtp_tcp_port": str(b.port)},
+                   ["b.test. MX 5 peer.b.test.", "b.test. MX 10 mx.b.test.",
+                    "peer.b.test. A %s" % PEER_ADDR, "mx.b.test. A 127.0.0.3"])
+        qid = submit(a, user.name + "@b.test", message("skip5xx"))
+        user.wait_for(1)
+        line = log_line(a, qid, "sent")
+        assert "relay=mx.b.test[127.0.0.3]:%d," % b.port in line
+        assert p.session_count() == 1
+    finally:
+        p.stop()
