@@ -482,3 +482,30 @@ def test_5xx_greeting_at_first_mx_uses_the_next(make_instance, b, user):
         assert p.session_count() == 1
     finally:
         p.stop()
+
+
+@pytest.mark.parametrize("dns,name", [
+    (["b.test. MX 10 mx.b.test."], "mx.b.test"),   # the only MX host does not exist
+    (["b.test. TXT hello"], "b.test"),             # no MX, and the implicit MX has no address
+])
+def test_no_address_for_any_mx_host_bounces_544(make_instance, dns, name):
+    # Postfix: "status=bounced (Host or domain name not found. Name service
+    # error for name=... type=A: Host not found)", dsn=5.4.4.
+    a = sender(make_instance, dns=dns)
+    qid = submit(a, "nobody@b.test", message("noaddr"))
+    line = log_line(a, qid, "bounced")
+    assert dsn_of(line) == "5.4.4", line
+    assert "Host or domain name not found. Name service error for name=%s " % name in line
+
+
+def test_dead_mx_hosts_defer(make_instance):
+    """A server that refuses the connection, and an MX host without an
+    address next to one with: temporary, retried."""
+    a = sender(make_instance, {"smtp_tcp_port": str(free_port("127.0.0.9"))},
+               ["b.test. MX 10 mx.b.test.", "b.test. MX 20 gone.b.test.",
+                "mx.b.test. A 127.0.0.9"])
+    qid = submit(a, "nobody@b.test", message("dead"))
+    line = log_line(a, qid, "deferred")
+    assert dsn_of(line).startswith("4."), line
+    assert "connect to mx.b.test[127.0.0.9]" in line
+    wait_until(lambda: in_queue(a, "deferred", qid), 10, what="the message in deferred/")
