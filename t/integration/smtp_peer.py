@@ -40,11 +40,12 @@ class Session:
 
 class Peer:
     def __init__(self, addr="127.0.0.7", ehlo=("PIPELINING", "SIZE 10240000", "8BITMIME"),
-                 hostname="peer.test", settle=0.0, port=None):
+                 hostname="peer.test", settle=0.0, port=None, ehlo_name=None):
         self.addr = addr
         self.port = port or free_port(addr)
         self.ehlo = list(ehlo)
         self.hostname = hostname
+        self.ehlo_name = ehlo_name or hostname  # the name in the EHLO reply
         self.settle = settle     # seconds to wait before each reply, to see what else arrives
         self.rules = {}          # stage -> [reply, sessions left (None: all)]
         self.starttls_garbage = b"\x15\x03\x03\x00\x02\x02\x28garbage\r\n"
@@ -163,8 +164,8 @@ class Peer:
                 ext = list(self.ehlo)
                 if conv.tls:
                     ext = [e for e in ext if e != "STARTTLS"]
-                text = "\r\n".join("250-" + l for l in [self.hostname] + ext[:-1])
-                last = "250 " + (ext[-1] if ext else self.hostname)
+                text = "\r\n".join("250-" + l for l in [self.ehlo_name] + ext[:-1])
+                last = "250 " + (ext[-1] if ext else self.ehlo_name)
                 if ext:
                     text += "\r\n" + last
                 else:

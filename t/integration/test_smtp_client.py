@@ -192,8 +192,10 @@ def test_mx_to_myself_loops(make_instance):
     assert "mail for b.test loops back to myself" in line
 
 
-def test_greeting_with_own_hostname_loops(make_instance):
-    p = Peer(PEER_ADDR, hostname="mx.a.test")
+@pytest.mark.parametrize("where", ["greeting", "ehlo"])
+def test_server_with_own_hostname_loops(make_instance, where):
+    p = Peer(PEER_ADDR, hostname="mx.a.test") if where == "greeting" else \
+        Peer(PEER_ADDR, ehlo_name="mx.a.test")
     try:
         a = sender(make_instance, {"relayhost": "[%s]:%d" % (PEER_ADDR, p.port)})
         qid = submit(a, "nobody@b.test", message("loop2"))
@@ -201,6 +203,7 @@ def test_greeting_with_own_hostname_loops(make_instance):
         assert dsn_of(line) == "5.4.6"
         assert "loops back to myself" in line
         assert p.messages() == []
+        assert not any(c.startswith("MAIL") for c in p.sessions[0].commands)
     finally:
         p.stop()
 
@@ -252,7 +255,8 @@ def test_delivery_to_postfix_smtp_sink(make_instance):
         shutil.rmtree(top, ignore_errors=True)
 
 
-def test_starttls_to_postern_instance(make_instance, user):
+@pytest.mark.parametrize("level", ["may", "encrypt"])
+def test_starttls_to_postern_instance(make_instance, user, level):
     b = make_instance(start=False, addr="127.0.0.3", mydomain="b.test")
     d = os.path.join(b.dir, "tls")
     os.makedirs(d)
@@ -262,7 +266,7 @@ def test_starttls_to_postern_instance(make_instance, user):
     b.write_main_cf(b.params)
     b.start()
     a = sender(make_instance, {"relayhost": "[127.0.0.3]:%d" % b.port,
-                               "smtp_tls_security_level": "may"})
+                               "smtp_tls_security_level": level})
     qid = submit(a, user.name + "@b.test", message("tls"))
     data = open(user.wait_for(1)[0], "rb").read()
     log_line(a, qid, "sent")
@@ -509,3 +513,19 @@ def test_dead_mx_hosts_defer(make_instance):
     assert dsn_of(line).startswith("4."), line
     assert "connect to mx.b.test[127.0.0.9]" in line
     wait_until(lambda: in_queue(a, "deferred", qid), 10, what="the message in deferred/")
+
+
+def test_tls_encrypt_failed_handshake_defers_without_plaintext(make_instance):
+    p = Peer(PEER_ADDR, ehlo=("PIPELINING", "STARTTLS"))
+    try:
+        p.rule("starttls", "garbage")
+        a = sender(make_instance, {"relayhost": "[%s]:%d" % (PEER_ADDR, p.port),
+                                   "smtp_tls_security_level": "encrypt"})
+        qid = submit(a, "someone@peer.test", message("tlsenc"))
+        line = log_line(a, qid, "deferred")
+        assert dsn_of(line) == "4.7.5", line
+        assert "TLS handshake with" in line
+        assert p.messages() == []
+        assert all("MAIL" not in " ".join(s.commands) for s in p.sessions)
+    finally:
+        p.stop()
