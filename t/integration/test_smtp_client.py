@@ -7,8 +7,9 @@ message is lost or sent twice; and pipelining, dot-stuffing and CRLF on
 the wire.
 
 Instances are on 127.0.0.2 (the sender, "a.test") and 127.0.0.3 ("b.test");
-the peer is on 127.0.0.7.  With relayhost=[127.0.0.7]:PORT the peer tests
-need no DNS.
+the peer is on 127.0.0.7, smtp-sink on 127.0.0.5, and 127.0.0.19 is where
+nothing listens.  With relayhost=[127.0.0.7]:PORT the peer tests need no
+DNS.
 """
 
 import os
@@ -131,7 +132,7 @@ def test_mx_delivery_between_instances(make_instance, b, user):
 def test_mx_fallback_to_second_mx(make_instance, b, user):
     a = sender(make_instance, {"smtp_tcp_port": str(b.port)},
                ["b.test. MX 5 dead.b.test.", "b.test. MX 10 mx.b.test.",
-                "dead.b.test. A 127.0.0.9", "mx.b.test. A 127.0.0.3"])
+                "dead.b.test. A 127.0.0.19", "mx.b.test. A 127.0.0.3"])
     qid = submit(a, user.name + "@b.test", message("fallback"))
     user.wait_for(1)
     line = log_line(a, qid, "sent")
@@ -312,7 +313,7 @@ def test_reply_at_stage(make_instance, peer, stage, code):
         assert dsn_of(line) == ext, line
         assert "said: %d %s scripted %s (in reply to" % (code, ext, stage) in line
         wait_until(lambda: in_queue(a, "hold", qid), 10, what="the message in hold/")
-        time.sleep(1.5)  # no retry happens
+        time.sleep(1.0)  # no retry happens (the back-off is 1s)
         assert peer.messages(tag, accepted=True) == []
         assert peer.session_count() == 1
 
@@ -505,13 +506,13 @@ def test_no_address_for_any_mx_host_bounces_544(make_instance, dns, name):
 def test_dead_mx_hosts_defer(make_instance):
     """A server that refuses the connection, and an MX host without an
     address next to one with: temporary, retried."""
-    a = sender(make_instance, {"smtp_tcp_port": str(free_port("127.0.0.9"))},
+    a = sender(make_instance, {"smtp_tcp_port": str(free_port("127.0.0.19"))},
                ["b.test. MX 10 mx.b.test.", "b.test. MX 20 gone.b.test.",
-                "mx.b.test. A 127.0.0.9"])
+                "mx.b.test. A 127.0.0.19"])
     qid = submit(a, "nobody@b.test", message("dead"))
     line = log_line(a, qid, "deferred")
     assert dsn_of(line).startswith("4."), line
-    assert "connect to mx.b.test[127.0.0.9]" in line
+    assert "connect to mx.b.test[127.0.0.19]" in line
     wait_until(lambda: in_queue(a, "deferred", qid), 10, what="the message in deferred/")
 
 
