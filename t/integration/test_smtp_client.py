@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from postern_instance import Instance, free_port, wait_until
+from postern_instance import free_port, wait_until
 from smtp_peer import CLOSE, HANG, Peer, unstuff
 from tls_certs import make_cert
 
