@@ -546,3 +546,32 @@ def test_tls_encrypt_failed_handshake_defers_without_plaintext(make_instance):
         assert all("MAIL" not in " ".join(s.commands) for s in p.sessions)
     finally:
         p.stop()
+
+
+def test_two_domains_in_one_message(make_instance, b, user):
+    """Recipients in two domains: each domain's server gets its own copy
+    with only its recipient; one refusing does not touch the other."""
+    p = Peer(PEER_ADDR, port=b.port)
+    p.rule("rcpt", "550 5.1.1 no such user")
+    try:
+        a = sender(make_instance, {"smtp_tcp_port": str(b.port)},
+                   ["b.test. MX 10 mx.b.test.", "mx.b.test. A 127.0.0.3",
+                    "c.test. A %s" % PEER_ADDR])
+        with smtplib.SMTP(a.addr, a.port, timeout=15) as s:
+            s.ehlo("client.test")
+            s.mail("sender@a.test")
+            assert s.rcpt(user.name + "@b.test")[0] == 250
+            assert s.rcpt("nobody@c.test")[0] == 250
+            code, resp = s.data(message("twodom"))
+        qid = re.search(rb"queued as ([0-9A-Za-z]+)", resp).group(1).decode()
+        user.wait_for(1)
+        a.wait_log_re(r"%s: to=<%s@b\.test>, relay=mx\.b\.test\[127\.0\.0\.3\]:%d, .*status=sent"
+                      % (qid, user.name, b.port))
+        line = a.wait_log_re(r"%s: to=<nobody@c\.test>, .*status=bounced.*" % qid).group(0)
+        assert "dsn=5.1.1" in line and "said: 550 5.1.1 no such user" in line
+        time.sleep(1.0)
+        assert len(user.messages()) == 1
+        assert [c for c in p.sessions[0].commands if c.startswith("RCPT")] == \
+            ["RCPT TO:<nobody@c.test>"]
+    finally:
+        p.stop()
