@@ -211,23 +211,31 @@ struct smtp_target {
 /*
  * Resolve every MX host (at most DNS_ADDR_MAX addresses each) into t.
  * Hosts as preferred as one of ours, or less, are left out: mail to
- * them would come back.  Returns how many; *loop_r when we were the best.
+ * them would come back.  Returns how many; *loop_r when we were the best;
+ * *hard_r when no host has an address and DNS said so for each (no
+ * temporary failure): Postfix bounces that (5.4.4), as it does a domain
+ * that does not exist, since waiting will not make the names appear
+ * (Postfix's "Host or domain name not found ... Host not found").
  */
 static size_t smtp_targets(struct smtp_dest *d, const struct dns_mx *mx, size_t nmx,
-                           struct smtp_target *t, bool *loop_r)
+                           struct smtp_target *t, bool *loop_r, bool *hard_r)
 {
     struct sockaddr_storage addrs[DNS_ADDR_MAX];
     char why[SMTP_REASON_MAX];
     size_t n = 0, naddr, i, j;
     int own_pref = INT_MAX;
-    bool secure;
+    bool secure, hard = true;
+    int r;
 
     for (i = 0; i < nmx && mx[i].pref < own_pref; i++) {
-        if (dns_addr_lookup(mx[i].host, smtp_families(), addrs, DNS_ADDR_MAX, &naddr, &secure, why,
-                            sizeof(why)) != DNS_OK) {
-            smtp_note(d, "4.4.3", "none", "%s", why);
+        r = dns_addr_lookup(mx[i].host, smtp_families(), addrs, DNS_ADDR_MAX, &naddr, &secure, why,
+                            sizeof(why));
+        if (r != DNS_OK) {
+            hard = hard && r == DNS_NOTFOUND;
+            smtp_note(d, r == DNS_NOTFOUND ? "5.4.4" : "4.4.3", "none", "%s", why);
             continue;
         }
+        hard = false;
         for (j = 0; j < naddr; j++) {
             if (resolve_own_sockaddr((struct sockaddr *)&addrs[j]))
                 own_pref = mx[i].pref;
@@ -240,6 +248,8 @@ static size_t smtp_targets(struct smtp_dest *d, const struct dns_mx *mx, size_t 
     while (n > 0 && t[n - 1].pref >= own_pref)
         n--;
     *loop_r = n == 0 && own_pref != INT_MAX;
+    /* relayhost is ours to fix, not the recipient's fault: Postfix defers then (so do we). */
+    *hard_r = n == 0 && hard && !*loop_r && !*var_relayhost;
     return n;
 }
 
@@ -250,7 +260,7 @@ void smtp_connect_dest(struct smtp_dest *d)
     struct smtp_nexthop nh;
     char why[SMTP_REASON_MAX];
     size_t nmx, n, i;
-    bool loop;
+    bool loop, hard;
 
     if (smtp_nexthop_parse(d->domain, &nh) < 0) {
         smtp_dest_fail(d, "none", DELIVER_BOUNCED, "5.1.2",
@@ -263,7 +273,11 @@ void smtp_connect_dest(struct smtp_dest *d)
     if (!smtp_mx_hosts(d, &nh, mx, &nmx))
         goto out;
     smtp_note(d, "4.4.1", "none", "no server for %s", nh.name);
-    n = smtp_targets(d, mx, nmx, t, &loop);
+    n = smtp_targets(d, mx, nmx, t, &loop, &hard);
+    if (hard) {
+        smtp_dest_fail(d, "none", DELIVER_BOUNCED, "5.4.4", d->last_reason);
+        goto out;
+    }
     if (loop) {
         snprintf(why, sizeof(why), "mail for %s loops back to myself", nh.name);
         smtp_dest_fail(d, "none", DELIVER_BOUNCED, "5.4.6", why);

@@ -136,7 +136,10 @@ static enum smtp_next smtp_helo_tls(struct smtp_dest *d, struct smtp_session *se
             smtp_dest_fail(d, sess->peer, DELIVER_BOUNCED, r.dsn, why);
             return SMTP_NEXT_DONE;
         }
-        return smtp_next_server(d, sess, r.code / 100 == 5 ? "4.3.0" : r.dsn, why);
+        /* Skipped as if it had said 4xx: Postfix keeps the detail of its status code. */
+        if (r.dsn[0] == '5')
+            r.dsn[0] = '4';
+        return smtp_next_server(d, sess, r.dsn, why);
     }
     if (smtp_names_us(&r)) {
         snprintf(why, sizeof(why), "mail for %s loops back to myself", d->domain);
