@@ -79,6 +79,7 @@ struct smtp_session {
     bool tls;
     bool abandon; /* hang up without QUIT: a transaction is open that must not complete */
     bool keep;    /* in step after a transaction: offered to the connection cache */
+    bool took;    /* the last transaction ended in a 2xx for the message */
 };
 
 /* What a session says about trying the next server. */

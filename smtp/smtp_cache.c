@@ -6,7 +6,9 @@
  * a burst of mail to one place needs.
  *
  * A session is kept only when it is in step (its last transaction got its
- * final reply; nothing lost or timed out) and not older than
+ * final reply; nothing lost or timed out), that reply took the message (a
+ * server that deferred or refused it may be overloaded: the next message
+ * starts afresh, perhaps at another MX), and it is not older than
  * smtp_connection_reuse_time_limit; it is used again only within
  * smtp_connection_cache_time_limit of the last use, after an RSET that
  * the server answers with 2xx (proof that it is still there and in step),
@@ -27,7 +29,8 @@ static int64_t smtp_cached_born_ms, smtp_cached_used_ms;
 
 bool smtp_cache_wanted(const struct smtp_session *sess)
 {
-    return var_smtp_connection_cache_on_demand && sess->s &&
+    /* Only a server that just took a message: one that refused or deferred may be unwell. */
+    return var_smtp_connection_cache_on_demand && sess->s && sess->took &&
            !(sess->s->flags & (STREAM_F_EOF | STREAM_F_ERROR | STREAM_F_TIMEOUT));
 }
 

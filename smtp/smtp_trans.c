@@ -181,6 +181,7 @@ static void smtp_sent_accepted(struct smtp_dest *d, struct smtp_session *sess,
     char text[SMTP_TEXT_MAX];
     size_t i;
 
+    sess->took = true;
     smtp_reply_oneline(r, text, sizeof(text));
     for (i = 0; i < d->n; i++)
         if (d->rcpts[i]->accepted)
@@ -299,8 +300,18 @@ static int smtp_envelope(struct smtp_txn *t, struct smtp_reply *r)
     t->mail_ok = smtp_mail_reply(t->d, t->sess, r, &t->next);
     for (i = 0; i < t->n; i++) {
         if (smtp_get(t->sess, r, var_smtp_rcpt_timeout, "sending RCPT TO", t->why, sizeof(t->why)) <
-            0)
+            0) {
+            /*
+             * After a refused MAIL the server may hang up (a 421 says it
+             * will): its reply, already noted, is the reason, and the
+             * recipients a 5xx failed stay failed.
+             */
+            if (!t->mail_ok) {
+                t->sess->abandon = true;
+                return 1;
+            }
             return -1;
+        }
         if (t->mail_ok)
             smtp_rcpt_reply(t->d, t->sess, t->open[i], r);
     }
@@ -318,6 +329,10 @@ static enum smtp_next smtp_content(struct smtp_txn *t, struct smtp_reply *r, boo
         return t->mail_ok && accepted > 0 ? smtp_bdat(t->d, t->sess) : t->next;
     if (smtp_get(t->sess, r, var_smtp_data_init_timeout, "sending DATA command", t->why,
                  sizeof(t->why)) < 0) {
+        t->sess->abandon = true;
+        /* Nothing was to be sent (every recipient is decided): not a server that failed us. */
+        if (!t->mail_ok || accepted == 0)
+            return t->next;
         *lost = true;
         return SMTP_NEXT_SERVER;
     }
@@ -342,6 +357,7 @@ enum smtp_next smtp_transaction(struct smtp_dest *d, struct smtp_session *sess)
     size_t i;
     int ret;
 
+    sess->took = false;
     if (smtp_need_7bit(d, sess) || smtp_refuse(d, sess))
         return SMTP_NEXT_DONE;
     t.open = xcalloc(d->n ? d->n : 1, sizeof(*t.open));

@@ -155,7 +155,9 @@ def test_mx_fallback_to_second_mx(make_instance, b, user, dead):
 
 
 def test_equal_preference_mx_both_orders(make_instance, b, user):
-    a = sender(make_instance, {"smtp_tcp_port": str(b.port)},
+    # each message picks afresh: no session kept from the one before
+    a = sender(make_instance, {"smtp_tcp_port": str(b.port),
+                               "smtp_connection_cache_on_demand": "no"},
                ["b.test. MX 10 mx1.b.test.", "b.test. MX 10 mx2.b.test.",
                 "mx1.b.test. A 127.0.0.3", "mx2.b.test. A 127.0.0.3"])
     relays = set()
