@@ -7,7 +7,6 @@ import email
 import email.policy
 import glob
 import os
-import re
 import shutil
 import smtplib
 import socket
@@ -15,11 +14,11 @@ import subprocess
 import tempfile
 import time
 
-import pytest  # noqa: F401 (fixtures)
+import pytest
 
+from postfix_tools import smtp_sink
 from postern_instance import free_port, wait_until
 
-SINK = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
 TEXT = "Grüße aus Köln: ½ € — ça va?\n" * 3
 MESSAGE = ("From: a@a.test\r\nTo: r@remote.test\r\nSubject: 8bit\r\nMIME-Version: 1.0\r\n"
            "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
@@ -31,11 +30,10 @@ MESSAGE = ("From: a@a.test\r\nTo: r@remote.test\r\nSubject: 8bit\r\nMIME-Version
 
 @pytest.fixture
 def sink():
-    assert os.path.exists(SINK), "no smtp-sink (scripts/deps installs Debian's postfix for it)"
     port = free_port("127.0.0.6")
     dump = tempfile.mkdtemp(prefix="postern-sink-")  # smtp-sink writes as nobody
     os.chmod(dump, 0o777)
-    p = subprocess.Popen([SINK, "-8", "-u", "nobody", "-d", str(dump) + "/%M.", "127.0.0.6:%d" % port,
+    p = subprocess.Popen([smtp_sink(), "-8", "-u", "nobody", "-d", str(dump) + "/%M.", "127.0.0.6:%d" % port,
                           "10"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until(lambda: _listening(port), 10, what="smtp-sink")
     yield port, dump

@@ -23,6 +23,7 @@ import time
 
 import pytest
 
+from postfix_tools import smtp_sink
 from postern_instance import free_port, wait_until
 from smtp_peer import CLOSE, HANG, Peer, unstuff
 from tls_certs import make_cert
@@ -226,22 +227,8 @@ def test_server_with_own_hostname_loops(make_instance, where):
 
 # 4. Postfix's smtp-sink, and TLS to a Postern instance ---------------------------
 
-def smtp_sink_path():
-    if os.path.exists("/usr/sbin/smtp-sink"):
-        return "/usr/sbin/smtp-sink"
-    script = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "bench",
-                          "fetch-postfix-tools")
-    cache = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")),
-                         "postfix-tools", "postfix-root", "usr", "sbin", "smtp-sink")
-    if not os.path.exists(cache) and os.path.exists(script):
-        subprocess.run(["sh", script], capture_output=True, timeout=120)
-    return cache if os.path.exists(cache) else None
-
-
 def test_delivery_to_postfix_smtp_sink(make_instance):
-    sink = smtp_sink_path()
-    if sink is None:
-        pytest.skip("no smtp-sink (Debian's postfix package) here")
+    sink = smtp_sink()
     port = free_port("127.0.0.5")
     top = tempfile.mkdtemp(prefix="postern-sink-")
     os.chmod(top, 0o755)
