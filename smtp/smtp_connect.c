@@ -11,7 +11,8 @@
  * Each MX host's addresses are tried in turn, at most
  * smtp_mx_address_limit addresses and smtp_mx_session_limit sessions in
  * all, as Postfix does, so a destination with many dead servers cannot
- * hold a process for long.  An MX that resolves to one of our own
+ * hold a process for long.  An MX (not a "[host]" next hop, which may be
+ * a content filter on our own address) that resolves to one of our own
  * addresses is where the mail would come back to us: it and every less
  * preferred MX are dropped, and if it was the best, the mail loops and
  * fails (5.4.6).
@@ -217,7 +218,7 @@ struct smtp_target {
  * that does not exist, since waiting will not make the names appear
  * (Postfix's "Host or domain name not found ... Host not found").
  */
-static size_t smtp_targets(struct smtp_dest *d, const struct dns_mx *mx, size_t nmx,
+static size_t smtp_targets(struct smtp_dest *d, const struct dns_mx *mx, size_t nmx, bool by_mx,
                            struct smtp_target *t, bool *loop_r, bool *hard_r)
 {
     struct sockaddr_storage addrs[DNS_ADDR_MAX];
@@ -237,7 +238,8 @@ static size_t smtp_targets(struct smtp_dest *d, const struct dns_mx *mx, size_t 
         }
         hard = false;
         for (j = 0; j < naddr; j++) {
-            if (resolve_own_sockaddr((struct sockaddr *)&addrs[j]))
+            /* Only an MX can loop: "[host]:port" may well be ours (a content filter). */
+            if (by_mx && resolve_own_sockaddr((struct sockaddr *)&addrs[j]))
                 own_pref = mx[i].pref;
             t[n].host = mx[i].host;
             t[n].pref = mx[i].pref;
@@ -273,7 +275,7 @@ void smtp_connect_dest(struct smtp_dest *d)
     if (!smtp_mx_hosts(d, &nh, mx, &nmx))
         goto out;
     smtp_note(d, "4.4.1", "none", "no server for %s", nh.name);
-    n = smtp_targets(d, mx, nmx, t, &loop, &hard);
+    n = smtp_targets(d, mx, nmx, nh.mx, t, &loop, &hard);
     if (hard) {
         smtp_dest_fail(d, "none", DELIVER_BOUNCED, "5.4.4", d->last_reason);
         goto out;

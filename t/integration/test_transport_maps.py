@@ -7,7 +7,7 @@ import os
 import re
 import smtplib
 
-from postern_instance import Instance
+from postern_instance import free_port
 
 
 def instance(make_instance, table, **main_cf):
@@ -68,3 +68,18 @@ def test_nexthops_and_pseudo_transports(make_instance, user):
     assert outcome(a, "z@drop.test") == ("none", "2.0.0", "sent", "dropped by policy")
     assert "127.0.0.3" not in "".join(outcome(a, r)[0] for r in
                                       ("x@err.test", "y@later.test", "z@drop.test"))
+
+
+def test_bracketed_next_hop_on_our_own_address_is_no_loop(make_instance, user):
+    """A "[host]:port" next hop may be one of our own addresses (a content
+    filter on [127.0.0.1]:10025, say): only an MX can loop."""
+    b = make_instance(start=False, addr="127.0.0.3", mydomain="b.test")
+    port = free_port("127.0.0.4")
+    b.master_cf.append("127.0.0.4:%d inet n - n - - smtpd" % port)
+    b.write_master_cf(b.master_cf)
+    b.start()
+    a = instance(make_instance, "b.test smtp:[127.0.0.4]:%d\n" % port,
+                 inet_interfaces="127.0.0.4")
+    send(a, [user.name + "@b.test"])
+    assert outcome(a, user.name + "@b.test")[1:3] == ("2.0.0", "sent")
+    user.wait_for(1)
