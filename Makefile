@@ -46,6 +46,7 @@ bench: build
 	bench/sendmail $(BUILD)
 	bench/tls $(BUILD)
 	bench/slow-clients $(BUILD)
+	bench/smtp-client $(BUILD)
 
 install: build
 	cmake --install $(BUILD)
