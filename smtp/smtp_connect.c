@@ -191,6 +191,7 @@ static enum smtp_next smtp_try_addr(struct smtp_dest *d, const char *host,
             smtp_note(d, "4.4.1", "none", "connect to %s: %s", sess.peer, strerror(errno));
             return SMTP_NEXT_SERVER;
         }
+        sock_nodelay(fd);
         sess.s = stream_open(fd, (int)(var_smtp_helo_timeout * 1000));
         next = smtp_session_run(d, &sess, tls_ok);
         if (sess.keep)

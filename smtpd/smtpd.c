@@ -22,7 +22,6 @@
  * breaks the protocol or this process.
  */
 #include "sys_defs.h"
-#include <netinet/tcp.h>
 #include "smtpd.h"
 #include "smtpd_sasl.h"
 #include "smtpd_msg.h"
@@ -34,6 +33,7 @@
 #include "resolve.h"
 #include "mymalloc.h"
 #include "msg.h"
+#include "sock.h"
 #include "strutil.h"
 #include "stream_tls.h"
 
@@ -397,21 +397,6 @@ static void smtpd_turn(struct smtpd_state *st)
     }
 }
 
-/*
- * Each reply is one write of whole lines (stream.h buffers a turn's
- * replies), so Nagle's algorithm only adds delay: after TLS 1.3 sends its
- * session tickets, the next reply would wait for the client's delayed ACK
- * (about 40 ms a handshake, measured by bench/tls).
- */
-static void smtpd_nodelay(int fd)
-{
-    int on = 1;
-
-    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0 && errno != EOPNOTSUPP &&
-        errno != ENOPROTOOPT)
-        msg_warn("setsockopt TCP_NODELAY: %m");
-}
-
 static void smtpd_session_init(struct smtpd_state *st, struct stream *client)
 {
     memset(st, 0, sizeof(*st));
@@ -422,7 +407,7 @@ static void smtpd_session_init(struct smtpd_state *st, struct stream *client)
     stream_set_deadline(client, stream_now_ms() + var_smtpd_session_time_limit * 1000);
     buf_init(&st->line, (size_t)var_line_length_limit + 2);
     server_peer(client->fd, st->addr, sizeof(st->addr), &st->port);
-    smtpd_nodelay(client->fd);
+    sock_nodelay(client->fd);
     smtpd_peer_name(st);
     snprintf(st->client_text, sizeof(st->client_text), "%s[%s]", st->name, st->addr);
     st->trusted = mynetworks_match(st->addr);

@@ -3,6 +3,7 @@
  */
 #include "sys_defs.h"
 #include "sock.h"
+#include <netinet/tcp.h>
 #include "iostuff.h"
 #include "msg.h"
 #include "priv.h"
@@ -132,6 +133,15 @@ int inet_listen(const char *host, const char *port, int backlog, const char **er
         *error_r = strerror(errno);
     freeaddrinfo(res);
     return fd;
+}
+
+void sock_nodelay(int fd)
+{
+    int on = 1;
+
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) < 0 && errno != EOPNOTSUPP &&
+        errno != ENOPROTOOPT)
+        msg_warn("setsockopt TCP_NODELAY: %m");
 }
 
 int inet_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms)

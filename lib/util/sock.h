@@ -28,6 +28,14 @@ int unix_connect(const char *path, bool nonblock);
 int inet_listen(const char *host, const char *port, int backlog, const char **error_r);
 /* Connect a TCP socket with a timeout; -1 with errno (ETIMEDOUT on timeout). */
 int inet_connect(const struct sockaddr *sa, socklen_t salen, int timeout_ms);
+/*
+ * Turn Nagle's algorithm off: a protocol session writes whole turns (stream.h
+ * buffers them), so Nagle only adds delay.  smtpd's reply after TLS 1.3's
+ * session tickets, and the smtp client's BDAT chunk after its command line,
+ * would wait for the peer's delayed ACK (about 40 ms; bench/tls and
+ * bench/smtp-client measured it).  Failure is logged, not fatal.
+ */
+void sock_nodelay(int fd);
 /* The same from a local address (from, port 0: any), as smtp_bind_address asks. */
 int inet_connect_from(const struct sockaddr *sa, socklen_t salen, const struct sockaddr *from,
                       socklen_t fromlen, int timeout_ms);
