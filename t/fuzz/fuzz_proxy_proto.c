@@ -100,25 +100,18 @@ static void check_reply(const uint8_t *p, size_t len, enum proxy_request_type ty
 }
 
 /* As proxymap reads a connection: frame by frame, each a request or the end of it. */
+static void frame_request(const unsigned char *payload, size_t plen, void *ctx)
+{
+    (void)ctx;
+    in_p = payload;
+    in_len = plen;
+    if (plen <= PROXY_REQUEST_MAX)
+        check_request(payload, plen);
+}
+
 static void check_frames(const uint8_t *p, size_t len)
 {
-    const unsigned char *payload;
-    size_t plen, flen;
-    struct buf in;
-    int r;
-
-    buf_init(&in, len + 1);
-    CHECK(buf_append(&in, p, len) == 0);
-    while ((r = attr_frame_peek(&in, &payload, &plen, &flen)) == 1) {
-        CHECK(flen == plen + 4 && flen <= in.len);
-        in_p = payload;
-        in_len = plen;
-        if (plen <= PROXY_REQUEST_MAX)
-            check_request(payload, plen);
-        buf_consume(&in, flen);
-    }
-    CHECK(r == 0 || (r == -1 && in.len >= 4));
-    buf_free(&in);
+    fuzz_frames(p, len, frame_request, NULL);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
